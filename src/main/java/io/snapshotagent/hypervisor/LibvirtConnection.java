@@ -29,22 +29,26 @@ public class LibvirtConnection {
     }
 
     /** Versions of libvirt and the hypervisor, and the number of running domains: a real round trip. */
-    public synchronized HostInfo hostInfo() throws LibvirtException {
+    public synchronized HostInfo hostInfo() throws HypervisorException {
         Connect c = connected();
         try {
             return new HostInfo(version(c.getLibVersion()), c.getType() + " " + version(c.getVersion()), c.numOfDomains());
         } catch (LibvirtException e) {
             drop();
-            throw e;
+            throw new HypervisorException("libvirtd at " + uri + " does not answer", e);
         }
     }
 
     public record HostInfo(String libvirtVersion, String hypervisor, int runningDomains) {
     }
 
-    private Connect connected() throws LibvirtException {
+    private Connect connected() throws HypervisorException {
         if (connect == null) {
-            connect = new Connect(uri);
+            try {
+                connect = new Connect(uri);
+            } catch (LibvirtException e) {
+                throw new HypervisorException("cannot connect to libvirtd at " + uri, e);
+            }
             LOG.debugf("connected to libvirt at %s", uri);
         }
         return connect;
