@@ -78,7 +78,7 @@ libvirt_ceph_secret() {
   cat > "$LV_DIR/secret.xml" <<XML
 <secret ephemeral='no' private='no'>
   <uuid>$uuid</uuid>
-  <usage type='ceph'><name>client.nova secret ($STATE)</name></usage>
+  <usage type='ceph'><name>client.nova secret $uuid</name></usage>
 </secret>
 XML
   virsh -q -c qemu:///system secret-define "$LV_DIR/secret.xml" >/dev/null
