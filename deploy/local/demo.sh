@@ -57,16 +57,7 @@ deploy/local/stack.sh status
 echo
 echo "Agent readiness (http://127.0.0.1:$PORT/q/health/ready):"
 [ -n "$ready" ] || ready=$(curl -sS "http://127.0.0.1:$PORT/q/health/ready" || true)
-printf '%s\n' "$ready" | /usr/bin/python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-for c in d["checks"]:
-    data = c.get("data", {})
-    detail = data.get("error") or ", ".join(f"{k}: {v}" for k, v in data.items() if k != "endpoint")
-    print(f"  {c[\"name\"]:<48} {c[\"status\"]:<5} {detail}")
-print(f"  overall: {d[\"status\"]}")
-sys.exit(0 if d["status"] == "UP" else 1)
-'
+printf '%s\n' "$ready" | /usr/bin/python3 deploy/local/lib/show_health.py
 echo
 echo "demo.sh: done in $(( $(date +%s) - t0 )) s. The agent runs as pid $(cat "$PIDFILE"), log $LOG."
 echo "Stop it with 'deploy/local/demo.sh stop'; stop everything with 'deploy/local/stack.sh down'."
