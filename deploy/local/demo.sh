@@ -29,10 +29,7 @@ if [ "${1:-}" = stop ]; then stop_agent; exit 0; fi
 t0=$(date +%s)
 deploy/local/stack.sh install
 deploy/local/stack.sh up
-if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/javac" ]; then
-  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
-  export JAVA_HOME
-fi
+. deploy/local/lib/java.sh
 
 jar=target/quarkus-app/quarkus-run.jar
 newest_source=$(find pom.xml src/main -type f -newer "$jar" 2>/dev/null | head -n1 || true)
