@@ -16,8 +16,8 @@ import java.util.Optional;
 @ConfigMapping(prefix = "snapshot")
 public interface AgentConfig {
 
-    /** nova's {@code [DEFAULT] host}; the node's hostname when unset. */
-    Optional<String> host();
+    /** nova's {@code [DEFAULT] host}; the node's hostname when unset ({@link HostnameConfigSource}). */
+    String host();
 
     /** nova's {@code [DEFAULT] max_concurrent_snapshots}. */
     @WithDefault("5")
@@ -43,6 +43,10 @@ public interface AgentConfig {
         /** oslo.messaging's {@code control_exchange}. */
         @WithDefault("nova")
         String controlExchange();
+
+        /** Bodies larger than this are dead-lettered unread (a real Instance primitive is ~10 KiB). */
+        @WithDefault("1048576")
+        int maxMessageBytes();
     }
 
     interface Libvirt {

@@ -24,11 +24,12 @@ public final class ConfigValidator {
     /** One line per problem, each starting with the property name; empty when the config is usable. */
     public static List<String> problems(AgentConfig config) {
         List<String> problems = new ArrayList<>();
-        config.host().ifPresent(host -> {
-            if (!NAME.matcher(host).matches()) {
-                problems.add("snapshot.host: '" + host + "' is not a host name (letters, digits, '.', '_', '-')");
-            }
-        });
+        if (!NAME.matcher(config.host()).matches()) {
+            problems.add("snapshot.host: '" + config.host() + "' is not a host name (letters, digits, '.', '_', '-')");
+        }
+        if (config.rpc().maxMessageBytes() < 16 * 1024) {
+            problems.add("snapshot.rpc.max-message-bytes: at least 16384, is " + config.rpc().maxMessageBytes());
+        }
         if (config.maxConcurrentSnapshots() < 1) {
             problems.add("snapshot.max-concurrent-snapshots: must be at least 1, is " + config.maxConcurrentSnapshots());
         }

@@ -26,6 +26,7 @@ class ConfigValidatorTest {
     private Map<String, String> valid() throws IOException {
         Path conf = Files.writeString(dir.resolve("ceph.conf"), "[global]\n");
         Map<String, String> p = new HashMap<>();
+        p.put("snapshot.host", "compute-1");
         p.put("snapshot.rbd.ceph-conf", conf.toString());
         p.put("snapshot.libvirt.snapshots-directory", dir.resolve("snapshots").toString());
         p.put("snapshot.keystone.auth-url", "http://127.0.0.1:5000/v3");
@@ -135,6 +136,17 @@ class ConfigValidatorTest {
         p.put("snapshot.rbd.user", "client.nova");
         p.put("snapshot.max-concurrent-snapshots", "-1");
         assertEquals(3, ConfigValidator.problems(map(p)).size());
+    }
+
+    @Test
+    void theHostDefaultsToTheHostname() {
+        HostnameConfigSource source = new HostnameConfigSource();
+        assertEquals(HostnameConfigSource.hostname(), source.getValue("snapshot.host"));
+        assertEquals(null, source.getValue("snapshot.rpc.topic"));
+        Map<String, String> p = new HashMap<>();
+        p.put("snapshot.host", "configured");
+        SmallRyeConfig config = new SmallRyeConfigBuilder().withSources(source, new PropertiesConfigSource(p, "test", 100)).build();
+        assertEquals("configured", config.getValue("snapshot.host", String.class), "a configured host wins");
     }
 
     @Test
