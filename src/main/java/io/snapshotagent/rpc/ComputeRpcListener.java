@@ -6,6 +6,7 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMessage;
 import io.smallrye.reactive.messaging.rabbitmq.IncomingRabbitMQMetadata;
 import io.snapshotagent.config.AgentConfig;
+import io.snapshotagent.pipeline.SnapshotExecutor;
 import io.snapshotagent.task.TaskService;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -37,9 +38,11 @@ public class ComputeRpcListener {
     private final DeadLetters deadLetters;
     private final ObjectMapper json;
     private final MeterRegistry metrics;
+    private final SnapshotExecutor executor;
 
     ComputeRpcListener(AgentConfig config, TaskService tasks, DeadLetters deadLetters, ObjectMapper json,
-            MeterRegistry metrics) {
+            MeterRegistry metrics, SnapshotExecutor executor) {
+        this.executor = executor;
         this.decoder = new OsloDecoder(json, config.host(), "compute".equals(config.rpc().topic()),
                 config.rpc().maxMessageBytes());
         this.tasks = tasks;
@@ -56,6 +59,10 @@ public class ComputeRpcListener {
         Decoded decoded = decoder.decode(body);
         if (decoded instanceof Decoded.Accepted accepted) {
             TaskService.Accepted result = acceptWithRetry(accepted.cast());
+            if (result.created()) {
+                // committed first: a crash before this line leaves a pending task that recovery queues
+                executor.submit(result.task().id, result.task().instanceUuid);
+            }
             metrics.counter("snapshot_agent_rpc_casts_total", "method", accepted.cast().method().wireName(),
                     "result", result.created() ? "task-created" : "duplicate").increment();
             LOG.infof("%s for instance %s image %s: %s (request %s)", accepted.cast().method().wireName(),

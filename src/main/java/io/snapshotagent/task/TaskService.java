@@ -123,11 +123,19 @@ public class TaskService {
         return reload(taskId);
     }
 
+    // reads are transactional too: callers run on the pipeline's own threads, outside any request
+    @Transactional
+    public SnapshotTask find(UUID taskId) {
+        return SnapshotTask.findById(taskId);
+    }
+
     /** Tasks left in flight, oldest first (crash recovery looks at these at start-up). */
+    @Transactional
     public List<SnapshotTask> inFlight() {
         return SnapshotTask.list("outcome is null order by createdAt");
     }
 
+    @Transactional
     public List<TaskTransition> history(UUID taskId) {
         return TaskTransition.list("taskId = ?1 order by id", taskId);
     }

@@ -16,7 +16,6 @@ import io.snapshotagent.it.support.LocalStackResource;
 import io.snapshotagent.rpc.DeadLetters;
 import io.snapshotagent.task.SnapshotTask;
 import io.snapshotagent.task.TaskService;
-import io.snapshotagent.task.TaskState;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -28,6 +27,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -135,7 +135,10 @@ class IngressIT {
         assertEquals("req-8431df9b-c2ba-4ea0-af97-c5a9c8a00649", task.requestId);
         assertEquals("6a6ddc22735f49608c32c6646390ac96", task.uniqueId);
         assertFalse(task.request.contains("gAAAAAB"), "the user's token was stored: " + task.request);
-        assertEquals(1, tasks.history(task.id).size());
+        await("the task to finish", Duration.ofSeconds(30), () -> tasks.find(task.id).finished());
+        assertEquals(List.of("null>image_snapshot_pending", "image_snapshot_pending>image_snapshot", "image_snapshot>null"),
+                tasks.history(task.id).stream().map(h -> h.fromState + ">" + h.toState).toList());
+        assertEquals("not-implemented", tasks.find(task.id).errorCode);
     }
 
     @Test
@@ -179,6 +182,6 @@ class IngressIT {
         }
         await("the valid cast after the bad ones", Duration.ofSeconds(30), () -> tasksFor(fresh) == 1);
         SnapshotTask task = QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", fresh).firstResult());
-        assertEquals(TaskState.IMAGE_SNAPSHOT_PENDING, task.taskState);
+        await("the valid cast's task to run", Duration.ofSeconds(30), () -> tasks.find(task.id).finished());
     }
 }

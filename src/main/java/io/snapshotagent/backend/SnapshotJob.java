@@ -1,0 +1,8 @@
+package io.snapshotagent.backend;
+
+import java.util.Optional;
+import java.util.UUID;
+
+/** What a backend needs to know to snapshot one instance disk into one Glance image. */
+public record SnapshotJob(UUID taskId, UUID instanceUuid, UUID imageId, boolean backup, Optional<String> backupType) {
+}

@@ -1,0 +1,100 @@
+package io.snapshotagent.pipeline;
+
+import io.snapshotagent.backend.BackendException;
+import io.snapshotagent.backend.SnapshotBackend;
+import io.snapshotagent.backend.SnapshotJob;
+import io.snapshotagent.backend.SnapshotProgress;
+import io.snapshotagent.health.DependencyProbe;
+import io.snapshotagent.task.SnapshotTask;
+import io.snapshotagent.task.TaskService;
+import io.snapshotagent.task.TaskState;
+import io.snapshotagent.task.TaskStateConflict;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Runs one task as nova's {@code ComputeManager._snapshot_instance} does: claim it
+ * ({@code image_snapshot_pending → image_snapshot}, or {@code image_backup}), let the backend
+ * work and report progress, then finish it. Plain blocking code, run by {@link SnapshotExecutor}.
+ */
+@ApplicationScoped
+public class SnapshotPipeline {
+
+    static final String INTERNAL_ERROR = "internal-error";
+    private static final Logger LOG = Logger.getLogger(SnapshotPipeline.class);
+
+    private final TaskService tasks;
+    private final SnapshotBackend backend;
+
+    SnapshotPipeline(TaskService tasks, SnapshotBackend backend) {
+        this.tasks = tasks;
+        this.backend = backend;
+    }
+
+    public void run(UUID taskId) {
+        SnapshotTask task = tasks.find(taskId);
+        if (task == null || task.finished() || task.taskState != TaskState.IMAGE_SNAPSHOT_PENDING) {
+            LOG.debugf("task %s is not waiting to run, skipped", taskId);
+            return;
+        }
+        boolean backup = "backup_instance".equals(task.method);
+        TaskState claimed = backup ? TaskState.IMAGE_BACKUP : TaskState.IMAGE_SNAPSHOT;
+        try {
+            tasks.transition(taskId, TaskState.IMAGE_SNAPSHOT_PENDING, claimed, backup ? "backup started" : "snapshot started");
+        } catch (TaskStateConflict e) {
+            // another run (recovery racing the listener) has it: exactly one may proceed
+            LOG.debugf("task %s was claimed elsewhere: %s", taskId, e.getMessage());
+            return;
+        }
+        Progress progress = new Progress(taskId, claimed);
+        SnapshotJob job = new SnapshotJob(taskId, task.instanceUuid, task.imageId, backup, Optional.ofNullable(task.backupType));
+        try {
+            backend.snapshot(job, progress);
+            tasks.succeed(taskId, "image uploaded");
+            LOG.infof("task %s: snapshot of instance %s into image %s succeeded", taskId, task.instanceUuid, task.imageId);
+        } catch (BackendException e) {
+            fail(taskId, progress.current, e.code(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "task %s failed unexpectedly", taskId);
+            fail(taskId, progress.current, INTERNAL_ERROR, DependencyProbe.describe(e));
+        }
+    }
+
+    private void fail(UUID taskId, TaskState current, String code, String message) {
+        try {
+            tasks.fail(taskId, current, code, message);
+            LOG.warnf("task %s failed: %s: %s", taskId, code, message);
+        } catch (TaskStateConflict e) {
+            LOG.warnf("task %s: could not record failure %s: %s", taskId, code, e.getMessage());
+        }
+    }
+
+    /** Records the backend's progress reports; keeps the state the next compare-and-set expects. */
+    private final class Progress implements SnapshotProgress {
+        private final UUID taskId;
+        private TaskState current;
+
+        Progress(UUID taskId, TaskState current) {
+            this.taskId = taskId;
+            this.current = current;
+        }
+
+        @Override
+        public void pendingUpload() {
+            move(TaskState.IMAGE_PENDING_UPLOAD, "disk captured, upload pending");
+        }
+
+        @Override
+        public void uploading() {
+            move(TaskState.IMAGE_UPLOADING, "uploading to Glance");
+        }
+
+        private void move(TaskState next, String reason) {
+            tasks.transition(taskId, current, next, reason);
+            current = next;
+        }
+    }
+}
