@@ -123,6 +123,35 @@ public class TaskService {
         return reload(taskId);
     }
 
+    /** One page of tasks, newest first; null filters match everything. */
+    @Transactional
+    public TaskPage search(UUID instanceUuid, UUID imageId, TaskState state, TaskOutcome outcome, int page, int size) {
+        StringBuilder where = new StringBuilder("1 = 1");
+        java.util.Map<String, Object> params = new java.util.HashMap<>();
+        if (instanceUuid != null) {
+            where.append(" and instanceUuid = :instance");
+            params.put("instance", instanceUuid);
+        }
+        if (imageId != null) {
+            where.append(" and imageId = :image");
+            params.put("image", imageId);
+        }
+        if (state != null) {
+            where.append(" and taskState = :state");
+            params.put("state", state);
+        }
+        if (outcome != null) {
+            where.append(" and outcome = :outcome");
+            params.put("outcome", outcome);
+        }
+        var query = SnapshotTask.<SnapshotTask>find(where + " order by createdAt desc, id", params)
+                .page(io.quarkus.panache.common.Page.of(page, size));
+        return new TaskPage(query.list(), query.count());
+    }
+
+    public record TaskPage(List<SnapshotTask> tasks, long total) {
+    }
+
     // reads are transactional too: callers run on the pipeline's own threads, outside any request
     @Transactional
     public SnapshotTask find(UUID taskId) {
