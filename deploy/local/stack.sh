@@ -8,7 +8,7 @@
 #   stack.sh down           stop what up started (by recorded PID) and clean up
 #   stack.sh status         component, endpoint, healthy or not and why
 #   stack.sh env [--properties]   export lines (or key=value) for the agent
-#   stack.sh stop COMPONENT  stop one of ceph-mon ceph-mgr ceph-osd libvirtd keystone glance-api
+#   stack.sh stop COMPONENT  stop one of ceph-mon ceph-mgr ceph-osd libvirtd keystone glance-api postgresql
 #   stack.sh guest create NAME --disk rbd|qcow2|raw [--size MIB] | list | destroy UUID|NAME|--all
 set -euo pipefail
 
@@ -151,7 +151,11 @@ cmd_stop() {
     libvirtd) stop_pid libvirtd /usr/sbin/libvirtd ;;
     keystone) stop_pid keystone /usr/bin/uwsgi-core ;;
     glance-api) stop_pid glance-api /usr/bin/python3.11 ;;
-    *) die "stop: one of ceph-mon ceph-mgr ceph-osd libvirtd keystone glance-api" ;;
+    postgresql)
+      # the machine's own cluster: "up" starts it again and still leaves it to the machine
+      [ -f "$RUN_DIR/postgresql.started-by-stack" ] || touch "$RUN_DIR/postgresql.machine-owned"
+      pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main stop -m fast ;;
+    *) die "stop: one of ceph-mon ceph-mgr ceph-osd libvirtd keystone glance-api postgresql" ;;
   esac
 }
 

@@ -34,8 +34,12 @@ pg_up() {
     log "postgresql: not listening on 127.0.0.1:5432, starting cluster $v/main"
     pg_ctlcluster --skip-systemctl-redirect "$v" main start || die "PostgreSQL $v/main failed to start"
     wait_for 30 postgresql port_open 127.0.0.1 5432 || die "PostgreSQL did not listen on 5432"
-    head -n1 "/var/run/postgresql/$v-main.pid" > "$RUN_DIR/postgresql.pid"
-    touch "$RUN_DIR/postgresql.started-by-stack"
+    if [ -f "$RUN_DIR/postgresql.machine-owned" ]; then
+      rm -f "$RUN_DIR/postgresql.machine-owned"
+    else
+      head -n1 "/var/run/postgresql/$v-main.pid" > "$RUN_DIR/postgresql.pid"
+      touch "$RUN_DIR/postgresql.started-by-stack"
+    fi
   fi
   local pw; pw=$(state_value pg-password)
   [ -f "$STATE/pg-ready" ] && [ "$(cat "$STATE/pg-ready")" = "$pw" ] && return 0

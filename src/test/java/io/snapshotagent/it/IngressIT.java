@@ -12,6 +12,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.snapshotagent.it.support.LocalStack;
 import io.snapshotagent.it.support.LocalStackResource;
 import io.snapshotagent.rpc.DeadLetters;
 import io.snapshotagent.task.SnapshotTask;
@@ -139,6 +140,34 @@ class IngressIT {
         assertEquals(List.of("null>image_snapshot_pending", "image_snapshot_pending>image_snapshot", "image_snapshot>null"),
                 tasks.history(task.id).stream().map(h -> h.fromState + ">" + h.toState).toList());
         assertEquals("not-implemented", tasks.find(task.id).errorCode);
+    }
+
+    @Test
+    void castsArrivingWhilePostgresqlIsDownWaitAndAreRecordedAfterwards() throws Exception {
+        List<UUID> images = new java.util.ArrayList<>();
+        LocalStack.run("stop", "postgresql");
+        try {
+            try (Connection c = connect(); Channel ch = c.createChannel()) {
+                for (int i = 0; i < 20; i++) {
+                    UUID image = UUID.randomUUID();
+                    images.add(image);
+                    publish(ch, sampleWithImage(image));
+                }
+            }
+            // the listener is retrying now; nothing may be acknowledged or dead-lettered meanwhile
+            Thread.sleep(3000);
+        } finally {
+            LocalStack.run("up");
+        }
+        await("all 20 casts recorded and run after PostgreSQL came back", Duration.ofSeconds(90), () -> {
+            try {
+                return QuarkusTransaction.requiringNew().call(() ->
+                        SnapshotTask.count("imageId in ?1 and outcome is not null", images)) == 20;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
+        assertEquals(20L, QuarkusTransaction.requiringNew().call(() -> SnapshotTask.count("imageId in ?1", images)));
     }
 
     @Test
