@@ -1,11 +1,7 @@
 package io.snapshotagent.it;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -14,6 +10,7 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.snapshotagent.it.support.LocalStack;
 import io.snapshotagent.it.support.LocalStackResource;
+import io.snapshotagent.it.support.NovaCasts;
 import io.snapshotagent.rpc.DeadLetters;
 import io.snapshotagent.task.SnapshotTask;
 import io.snapshotagent.task.TaskService;
@@ -22,7 +19,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -31,12 +27,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
+import static io.snapshotagent.it.support.NovaCasts.await;
+import static io.snapshotagent.it.support.NovaCasts.resource;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * nova casts through the real RabbitMQ into tasks in the real PostgreSQL. The agent serves the
@@ -66,57 +62,20 @@ class IngressIT {
     @ConfigProperty(name = "rabbitmq-port")
     int rabbitPort;
 
-    private final ObjectMapper json = new ObjectMapper();
-
-    private static byte[] resource(String name) {
-        try (InputStream in = IngressIT.class.getResourceAsStream("/rpc/" + name)) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private Connection connect() throws Exception {
-        ConnectionFactory f = new ConnectionFactory();
-        f.setHost(rabbitHost);
-        f.setPort(rabbitPort);
-        return f.newConnection("ingress-it");
+        return NovaCasts.connect(rabbitHost, rabbitPort);
     }
 
-    /** As oslo.messaging publishes a cast: exchange nova, the sample's properties. */
     private static void publish(Channel ch, byte[] body) throws IOException {
-        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                .contentType("application/json").contentEncoding("utf-8").deliveryMode(2).priority(0).build();
-        ch.basicPublish("nova", "snapshot." + HOST, props, body);
+        NovaCasts.publish(ch, "snapshot." + HOST, body);
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
-        fail(what + " within " + timeout.toSeconds() + " s");
+    private static byte[] sampleWithImage(UUID image) {
+        return NovaCasts.cast("snapshot_instance.cast.json", image, null);
     }
 
     private static long tasksFor(UUID image) {
         return QuarkusTransaction.requiringNew().call(() -> SnapshotTask.count("imageId", image));
-    }
-
-    private byte[] sampleWithImage(UUID image) throws IOException {
-        ObjectNode outer = (ObjectNode) json.readTree(resource("snapshot_instance.cast.json"));
-        ObjectNode inner = (ObjectNode) json.readTree(outer.get("oslo.message").asText());
-        ((ObjectNode) inner.get("args")).put("image_id", image.toString());
-        inner.put("_unique_id", UUID.randomUUID().toString().replace("-", ""));
-        outer.put("oslo.message", inner.toString());
-        return json.writeValueAsBytes(outer);
     }
 
     @Test

@@ -1,16 +1,11 @@
 package io.snapshotagent.it;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.rabbitmq.client.AMQP;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.snapshotagent.it.support.LocalStackResource;
+import io.snapshotagent.it.support.NovaCasts;
 import io.snapshotagent.pipeline.FailOnRestart;
 import io.snapshotagent.pipeline.SnapshotExecutor;
 import io.snapshotagent.pipeline.StartupRecovery;
@@ -23,17 +18,14 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
+import static io.snapshotagent.it.support.NovaCasts.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** Casts through the whole pipeline with the not-implemented backend, on the real broker and database. */
 @QuarkusTest
@@ -59,48 +51,12 @@ class PipelineIT {
     @ConfigProperty(name = "rabbitmq-port")
     int rabbitPort;
 
-    private final ObjectMapper json = new ObjectMapper();
-
-    private byte[] cast(String sample, UUID image, UUID instance) throws IOException {
-        byte[] raw;
-        try (InputStream in = PipelineIT.class.getResourceAsStream("/rpc/" + sample)) {
-            raw = in.readAllBytes();
-        }
-        ObjectNode outer = (ObjectNode) json.readTree(raw);
-        ObjectNode inner = (ObjectNode) json.readTree(outer.get("oslo.message").asText());
-        ((ObjectNode) inner.get("args")).put("image_id", image.toString());
-        ((ObjectNode) inner.get("args").get("instance").get("nova_object.data")).put("uuid", instance.toString());
-        inner.put("_unique_id", UUID.randomUUID().toString().replace("-", ""));
-        outer.put("oslo.message", inner.toString());
-        return json.writeValueAsBytes(outer);
+    private static byte[] cast(String sample, UUID image, UUID instance) {
+        return NovaCasts.cast(sample, image, instance);
     }
 
     private void publish(List<byte[]> bodies) throws Exception {
-        ConnectionFactory f = new ConnectionFactory();
-        f.setHost(rabbitHost);
-        f.setPort(rabbitPort);
-        try (Connection c = f.newConnection("pipeline-it"); Channel ch = c.createChannel()) {
-            AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
-                    .contentType("application/json").contentEncoding("utf-8").deliveryMode(2).priority(0).build();
-            for (byte[] body : bodies) {
-                ch.basicPublish("nova", "snapshot." + IngressIT.HOST, props, body);
-            }
-        }
-    }
-
-    private static void await(String what, Duration timeout, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (condition.getAsBoolean()) {
-                return;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        fail(what + " within " + timeout.toSeconds() + " s");
+        NovaCasts.publishAll(rabbitHost, rabbitPort, "snapshot." + IngressIT.HOST, bodies);
     }
 
     private SnapshotTask taskFor(UUID image) {
