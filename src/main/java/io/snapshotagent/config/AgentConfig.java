@@ -35,6 +35,18 @@ public interface AgentConfig {
 
     Health health();
 
+    Notifications notifications();
+
+    interface Notifications {
+        /** nova's {@code [notifications] versioned_notifications_topics}. */
+        @WithDefault("versioned_notifications")
+        java.util.List<String> topics();
+
+        /** Pause between outbox polls when nothing is waiting. */
+        @WithDefault("200ms")
+        Duration pollInterval();
+    }
+
     interface Rpc {
         /** The RPC topic the agent listens on: {@code <topic>.<host>}. */
         @WithDefault("snapshot")

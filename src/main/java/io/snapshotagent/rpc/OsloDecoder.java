@@ -167,7 +167,7 @@ public final class OsloDecoder {
                 text(data, "vm_state"), text(data, "task_state"), text(data, "os_type"),
                 stringMap(data.get("system_metadata")), flavor(data.path("flavor").path("nova_object.data")));
         return new Decoded.Accepted(new SnapshotCast(method.get(), version, text(message, "_unique_id"),
-                UUID.fromString(hyphenate(imageId.get())), ref, backupType, rotation, context(message)));
+                UUID.fromString(hyphenate(imageId.get())), ref, backupType, rotation, context(message), data));
     }
 
     private static RequestContext context(JsonNode m) {

@@ -1,5 +1,7 @@
 package io.snapshotagent.rpc;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.Optional;
 import java.util.UUID;
 
@@ -10,6 +12,7 @@ import java.util.UUID;
  * @param imageId    the Glance image nova-api created; the task's idempotency key
  * @param backupType {@code backup_instance} only (e.g. "daily")
  * @param rotation   {@code backup_instance} only: how many backups of that type to keep
+ * @param instancePrimitive the Instance's {@code nova_object.data} as received, for nova-shaped notifications
  */
 public record SnapshotCast(
         Method method,
@@ -19,7 +22,8 @@ public record SnapshotCast(
         InstanceRef instance,
         Optional<String> backupType,
         Optional<Integer> rotation,
-        RequestContext context) {
+        RequestContext context,
+        JsonNode instancePrimitive) {
 
     public enum Method {
         SNAPSHOT_INSTANCE("snapshot_instance"),

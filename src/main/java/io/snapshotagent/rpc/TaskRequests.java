@@ -17,6 +17,8 @@ final class TaskRequests {
         Map<String, Object> request = new LinkedHashMap<>();
         request.put("instance", cast.instance());
         request.put("context", cast.context());
+        // the primitive itself, so notifications can be built as nova builds them, even after a restart
+        request.put("instance_primitive", cast.instancePrimitive());
         String requestJson;
         try {
             requestJson = json.writeValueAsString(request);

@@ -18,9 +18,11 @@ import java.util.UUID;
 public class TaskService {
 
     private final EntityManager em;
+    private final TaskEvents events;
 
-    TaskService(EntityManager em) {
+    TaskService(EntityManager em, TaskEvents events) {
         this.em = em;
+        this.events = events;
     }
 
     /** Result of {@link #accept}: the task for the image, and whether this call created it. */
@@ -86,7 +88,9 @@ public class TaskService {
             throw conflict(taskId, expected);
         }
         history(taskId, expected, next, null, now, reason);
-        return reload(taskId);
+        SnapshotTask task = reload(taskId);
+        events.changed(task, expected, next, null);
+        return task;
     }
 
     /** Ends a task whose upload ran ({@code image_uploading}) as succeeded, task state None. */
@@ -120,7 +124,9 @@ public class TaskService {
             throw conflict(taskId, expected);
         }
         history(taskId, expected, null, outcome, now, reason);
-        return reload(taskId);
+        SnapshotTask task = reload(taskId);
+        events.changed(task, expected, null, outcome);
+        return task;
     }
 
     /** One page of tasks, newest first; null filters match everything. */

@@ -1,0 +1,100 @@
+package io.snapshotagent.events;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import io.snapshotagent.config.AgentConfig;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Publishes the outbox in {@code seq} order on one thread, each event confirmed by the broker
+ * before it is marked published and the next one goes. A broker outage stops the relay at the
+ * first unconfirmed event; it retries that same event with back-off, so events survive outages
+ * and restarts and keep their order. A crash between confirm and mark republishes one event:
+ * consumers may drop duplicates by {@code message_id}.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private static final int BATCH = 100;
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+    private final NotificationPublisher publisher;
+    private final Duration pollInterval;
+    private final AtomicLong pending = new AtomicLong();
+    private final MeterRegistry metrics;
+    private volatile boolean running = true;
+    private Thread thread;
+
+    OutboxRelay(NotificationPublisher publisher, AgentConfig config, MeterRegistry metrics) {
+        this.publisher = publisher;
+        this.pollInterval = config.notifications().pollInterval();
+        this.metrics = metrics;
+        metrics.gauge("snapshot_agent_events_unpublished", pending);
+    }
+
+    void onStart(@Observes @Priority(50) StartupEvent event) {
+        thread = new Thread(this::loop, "outbox-relay");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop() {
+        Duration backoff = Duration.ofMillis(500);
+        while (running) {
+            try {
+                List<OutboxEvent> batch = QuarkusTransaction.requiringNew().call(() -> {
+                    pending.set(OutboxEvent.count("publishedAt is null"));
+                    return OutboxEvent.<OutboxEvent>find("publishedAt is null order by seq").page(0, BATCH).list();
+                });
+                if (batch.isEmpty()) {
+                    sleep(pollInterval);
+                    continue;
+                }
+                for (OutboxEvent e : batch) {
+                    publisher.publish(e);
+                    QuarkusTransaction.requiringNew().run(() -> OutboxEvent.update(
+                            "publishedAt = ?1 where id = ?2", OffsetDateTime.now(ZoneOffset.UTC), e.id));
+                    metrics.counter("snapshot_agent_events_published_total", "event_type", e.eventType).increment();
+                }
+                backoff = Duration.ofMillis(500);
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warnf("outbox relay: %s; retrying in %d ms", e.getMessage(), backoff.toMillis());
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    private void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    @PreDestroy
+    void stop() throws InterruptedException {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            thread.join(5000);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.snapshotagent.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.GetResponse;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.snapshotagent.events.OutboxEvent;
+import io.snapshotagent.it.support.LocalStackResource;
+import io.snapshotagent.it.support.NovaCasts;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static io.snapshotagent.it.support.NovaCasts.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** nova-format notifications for a cast, through the outbox, on the real broker. */
+@QuarkusTest
+@TestProfile(IngressIT.SampleHost.class)
+@QuarkusTestResource(value = LocalStackResource.class, restrictToAnnotatedClass = true)
+class EventsIT {
+
+    @ConfigProperty(name = "rabbitmq-host")
+    String rabbitHost;
+
+    @ConfigProperty(name = "rabbitmq-port")
+    int rabbitPort;
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    private record Event(String routingKey, String messageId, JsonNode message) {
+        String type() {
+            return message.get("event_type").asText();
+        }
+
+        JsonNode data() {
+            return message.path("payload").path("nova_object.data");
+        }
+    }
+
+    /** Drains {@code queue}, keeping the notifications about {@code image}. */
+    private List<Event> drain(Channel ch, String queue, UUID image, List<Event> into) throws Exception {
+        GetResponse r;
+        while ((r = ch.basicGet(queue, true)) != null) {
+            JsonNode outer = json.readTree(r.getBody());
+            JsonNode message = json.readTree(outer.get("oslo.message").asText());
+            if (image.toString().equals(message.path("payload").path("nova_object.data").path("snapshot_image_id").asText())) {
+                into.add(new Event(r.getEnvelope().getRoutingKey(), r.getProps().getMessageId(), message));
+            }
+        }
+        return into;
+    }
+
+    @Test
+    void aCastProducesStartThenErrorInNovasFormat() throws Exception {
+        UUID image = UUID.randomUUID();
+        UUID instance = UUID.randomUUID();
+        try (Connection c = NovaCasts.connect(rabbitHost, rabbitPort); Channel ch = c.createChannel()) {
+            String queue = ch.queueDeclare().getQueue();
+            ch.queueBind(queue, "nova", "versioned_notifications.*");
+            NovaCasts.publish(ch, "snapshot." + IngressIT.HOST, NovaCasts.cast("snapshot_instance.cast.json", image, instance));
+            List<Event> events = new ArrayList<>();
+            await("start and error notifications", Duration.ofSeconds(30), () -> {
+                try {
+                    return drain(ch, queue, image, events).size() >= 2;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertEquals(List.of("instance.snapshot.start", "instance.snapshot.error"), events.stream().map(Event::type).toList());
+            Event start = events.get(0);
+            Event error = events.get(1);
+            assertEquals("versioned_notifications.info", start.routingKey());
+            assertEquals("INFO", start.message().get("priority").asText());
+            assertEquals("snapshot-agent:" + IngressIT.HOST, start.message().get("publisher_id").asText());
+            assertTrue(start.message().get("timestamp").asText().matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}"));
+            assertEquals(start.message().get("message_id").asText(), start.messageId());
+            assertEquals("InstanceActionSnapshotPayload", start.message().path("payload").path("nova_object.name").asText());
+            assertEquals(instance.toString(), start.data().get("uuid").asText());
+            assertEquals("image_snapshot", start.data().get("task_state").asText());
+            assertEquals("vm1", start.data().get("display_name").asText());
+            assertEquals("m1.small", start.data().path("flavor").path("nova_object.data").path("name").asText());
+
+            assertEquals("versioned_notifications.error", error.routingKey());
+            assertEquals("ERROR", error.message().get("priority").asText());
+            assertEquals("not-implemented", error.data().path("fault").path("nova_object.data").path("exception").asText());
+        }
+        await("the outbox marked published", Duration.ofSeconds(10), () -> QuarkusTransaction.requiringNew().call(() ->
+                OutboxEvent.count("publishedAt is null and body is not null")) == 0);
+    }
+}
