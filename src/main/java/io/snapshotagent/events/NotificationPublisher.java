@@ -1,39 +1,91 @@
 package io.snapshotagent.events;
 
-import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.rabbitmq.OutgoingRabbitMQMetadata;
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.snapshotagent.config.AgentConfig;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Message;
-import org.eclipse.microprofile.reactive.messaging.Metadata;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
-import java.time.Duration;
+import java.io.IOException;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Sends one outbox event to the control exchange and waits for the broker's confirm. A bean of
- * its own so the emitter is only created on first use, after the messaging graph is wired (the
- * relay starts earlier than that).
+ * Sends outbox events to the control exchange on a confirm-mode channel of its own and waits for
+ * each confirm. The plain RabbitMQ client rather than a messaging emitter: after a broker outage
+ * the emitter stopped completing sends (seen in EventsIT), while here a failed publish closes the
+ * connection and the next one opens a new one — the relay stays in charge of retries and order.
+ * One caller (the relay thread); blocking.
  */
 @ApplicationScoped
 public class NotificationPublisher {
 
-    private static final Duration CONFIRM_TIMEOUT = Duration.ofSeconds(15);
+    private static final Logger LOG = Logger.getLogger(NotificationPublisher.class);
+    private static final long CONFIRM_TIMEOUT_MS = 15_000;
 
-    private final MutinyEmitter<byte[]> emitter;
+    private final ConnectionFactory factory;
+    private final String exchange;
+    private Connection connection;
+    private Channel channel;
 
-    NotificationPublisher(@Channel("versioned-notifications") MutinyEmitter<byte[]> emitter) {
-        this.emitter = emitter;
+    NotificationPublisher(AgentConfig config,
+            @ConfigProperty(name = "rabbitmq-host", defaultValue = "localhost") String host,
+            @ConfigProperty(name = "rabbitmq-port", defaultValue = "5672") int port,
+            @ConfigProperty(name = "rabbitmq-username", defaultValue = "guest") String username,
+            @ConfigProperty(name = "rabbitmq-password", defaultValue = "guest") String password,
+            @ConfigProperty(name = "rabbitmq-virtual-host", defaultValue = "/") String virtualHost) {
+        this.exchange = config.rpc().controlExchange();
+        this.factory = new ConnectionFactory();
+        factory.setHost(host);
+        factory.setPort(port);
+        factory.setUsername(username);
+        factory.setPassword(password);
+        factory.setVirtualHost(virtualHost);
+        factory.setConnectionTimeout(10_000);
+        // the relay reconnects on its own schedule; no hidden recovery underneath it
+        factory.setAutomaticRecoveryEnabled(false);
     }
 
-    /** Blocks until confirmed; throws when the broker refuses or does not answer in time. */
-    public void publish(OutboxEvent e) {
-        OutgoingRabbitMQMetadata metadata = new OutgoingRabbitMQMetadata.Builder()
-                .withRoutingKey(e.routingKey)
-                .withContentType("application/json")
-                .withContentEncoding("utf-8")
-                .withDeliveryMode(2)
-                .withMessageId(e.id.toString())
-                .build();
-        emitter.sendMessage(Message.of(e.body, Metadata.of(metadata))).await().atMost(CONFIRM_TIMEOUT);
+    /** Returns once the broker confirmed the event; throws (and drops the connection) otherwise. */
+    public synchronized void publish(OutboxEvent e) throws IOException, TimeoutException, InterruptedException {
+        AMQP.BasicProperties props = new AMQP.BasicProperties.Builder()
+                .contentType("application/json").contentEncoding("utf-8").deliveryMode(2).priority(0)
+                .messageId(e.id.toString()).build();
+        try {
+            Channel c = channel();
+            c.basicPublish(exchange, e.routingKey, props, e.body);
+            c.waitForConfirmsOrDie(CONFIRM_TIMEOUT_MS);
+        } catch (IOException | TimeoutException | RuntimeException ex) {
+            close();
+            throw ex;
+        }
+    }
+
+    private Channel channel() throws IOException, TimeoutException {
+        if (channel == null || !channel.isOpen()) {
+            close();
+            connection = factory.newConnection("snapshot-agent-notifications");
+            channel = connection.createChannel();
+            // oslo's flags for the control exchange: anything else is PRECONDITION_FAILED
+            channel.exchangeDeclare(exchange, "topic", false, false, null);
+            channel.confirmSelect();
+        }
+        return channel;
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        try {
+            if (connection != null && connection.isOpen()) {
+                connection.close(2000);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("closing the notification connection failed", e);
+        }
+        connection = null;
+        channel = null;
     }
 }

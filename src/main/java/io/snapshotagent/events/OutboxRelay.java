@@ -69,11 +69,15 @@ public class OutboxRelay {
                     metrics.counter("snapshot_agent_events_published_total", "event_type", e.eventType).increment();
                 }
                 backoff = Duration.ofMillis(500);
-            } catch (RuntimeException e) {
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
                 if (!running) {
                     return;
                 }
-                LOG.warnf("outbox relay: %s; retrying in %d ms", e.getMessage(), backoff.toMillis());
+                LOG.warnf("outbox relay: %s; retrying in %d ms", io.snapshotagent.health.DependencyProbe.describe(e),
+                        backoff.toMillis());
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }

@@ -12,14 +12,19 @@ import io.quarkus.test.junit.TestProfile;
 import io.snapshotagent.events.OutboxEvent;
 import io.snapshotagent.it.support.LocalStackResource;
 import io.snapshotagent.it.support.NovaCasts;
+import io.snapshotagent.task.NewTask;
+import io.snapshotagent.task.SnapshotTask;
+import io.snapshotagent.task.TaskService;
+import io.snapshotagent.task.TaskState;
+import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static io.snapshotagent.it.support.NovaCasts.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -60,6 +65,57 @@ class EventsIT {
             }
         }
         return into;
+    }
+
+    @Inject
+    TaskService tasks;
+
+    private static void rabbitmqctl(String action) throws Exception {
+        Process p = new ProcessBuilder("rabbitmqctl", action).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "rabbitmqctl " + action + ": " + out);
+    }
+
+    /**
+     * The broker restarts while events wait. nova's exchange is not durable, so the restart drops it
+     * and every binding to it (nova's consumers declare theirs again on reconnect); what the agent
+     * owes is to publish every waiting event, confirmed, once the broker is back — and to take casts again.
+     */
+    @Test
+    void eventsWrittenWhileTheBrokerIsDownArePublishedAfterItIsBack() throws Exception {
+        UUID image = UUID.randomUUID();
+        UUID id;
+        rabbitmqctl("stop_app");
+        try {
+            id = tasks.accept(new NewTask(image, UUID.randomUUID(), "snapshot_instance", null, null, "6.0", null,
+                    "req-outage", null, "u", "p", "{}")).task().id;
+            tasks.transition(id, TaskState.IMAGE_SNAPSHOT_PENDING, TaskState.IMAGE_SNAPSHOT, "snapshot started");
+            tasks.fail(id, TaskState.IMAGE_SNAPSHOT, "not-implemented", "no backend");
+            Thread.sleep(2000);
+            assertEquals(2L, QuarkusTransaction.requiringNew().call(() ->
+                    OutboxEvent.count("taskId = ?1 and publishedAt is null", id)), "the events must wait in the outbox");
+        } finally {
+            rabbitmqctl("start_app");
+        }
+        await("the waiting events confirmed by the broker after its restart", Duration.ofSeconds(120), () ->
+                QuarkusTransaction.requiringNew().call(() -> OutboxEvent.count("taskId = ?1 and publishedAt is not null", id)) == 2);
+        List<OutboxEvent> rows = QuarkusTransaction.requiringNew().call(() -> OutboxEvent.list("taskId = ?1 order by seq", id));
+        assertEquals(List.of("instance.snapshot.start", "instance.snapshot.error"), rows.stream().map(r -> r.eventType).toList());
+        assertTrue(!rows.get(1).publishedAt.isBefore(rows.get(0).publishedAt), "published out of order");
+
+        UUID next = UUID.randomUUID();
+        await("a cast accepted after the broker restart", Duration.ofSeconds(120), () -> {
+            try (Connection c = NovaCasts.connect(rabbitHost, rabbitPort); Channel ch = c.createChannel()) {
+                if (QuarkusTransaction.requiringNew().call(() -> SnapshotTask.count("imageId", next)) == 0) {
+                    NovaCasts.publish(ch, "snapshot." + IngressIT.HOST,
+                            NovaCasts.cast("snapshot_instance.cast.json", next, null));
+                    Thread.sleep(2000);
+                }
+                return QuarkusTransaction.requiringNew().call(() -> SnapshotTask.count("imageId", next)) == 1;
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     @Test
