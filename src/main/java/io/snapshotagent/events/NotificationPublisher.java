@@ -7,10 +7,11 @@ import com.rabbitmq.client.ConnectionFactory;
 import io.snapshotagent.config.AgentConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.snapshotagent.rpc.BrokerSettings;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -31,22 +32,10 @@ public class NotificationPublisher {
     private Connection connection;
     private Channel channel;
 
-    NotificationPublisher(AgentConfig config,
-            @ConfigProperty(name = "rabbitmq-host", defaultValue = "localhost") String host,
-            @ConfigProperty(name = "rabbitmq-port", defaultValue = "5672") int port,
-            @ConfigProperty(name = "rabbitmq-username", defaultValue = "guest") String username,
-            @ConfigProperty(name = "rabbitmq-password", defaultValue = "guest") String password,
-            @ConfigProperty(name = "rabbitmq-virtual-host", defaultValue = "/") String virtualHost) {
+    NotificationPublisher(AgentConfig config, BrokerSettings broker) {
         this.exchange = config.rpc().controlExchange();
-        this.factory = new ConnectionFactory();
-        factory.setHost(host);
-        factory.setPort(port);
-        factory.setUsername(username);
-        factory.setPassword(password);
-        factory.setVirtualHost(virtualHost);
-        factory.setConnectionTimeout(10_000);
         // the relay reconnects on its own schedule; no hidden recovery underneath it
-        factory.setAutomaticRecoveryEnabled(false);
+        this.factory = broker.connectionFactory(Duration.ofSeconds(10));
     }
 
     /** Returns once the broker confirmed the event; throws (and drops the connection) otherwise. */

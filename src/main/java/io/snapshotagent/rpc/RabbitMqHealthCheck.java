@@ -7,7 +7,6 @@ import io.snapshotagent.config.AgentConfig;
 import io.snapshotagent.health.DependencyProbe;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -29,25 +28,10 @@ public class RabbitMqHealthCheck implements HealthCheck {
     private final String exchange;
     private final DependencyProbe probe;
 
-    RabbitMqHealthCheck(AgentConfig config, MeterRegistry registry,
-            @ConfigProperty(name = "rabbitmq-host", defaultValue = "localhost") String host,
-            @ConfigProperty(name = "rabbitmq-port", defaultValue = "5672") int port,
-            @ConfigProperty(name = "rabbitmq-username", defaultValue = "guest") String username,
-            @ConfigProperty(name = "rabbitmq-password", defaultValue = "guest") String password,
-            @ConfigProperty(name = "rabbitmq-virtual-host", defaultValue = "/") String virtualHost) {
+    RabbitMqHealthCheck(AgentConfig config, MeterRegistry registry, BrokerSettings broker) {
         this.exchange = config.rpc().controlExchange();
-        int millis = (int) config.health().probeTimeout().toMillis();
-        this.factory = new ConnectionFactory();
-        factory.setHost(host);
-        factory.setPort(port);
-        factory.setUsername(username);
-        factory.setPassword(password);
-        factory.setVirtualHost(virtualHost);
-        factory.setConnectionTimeout(millis);
-        factory.setHandshakeTimeout(millis);
-        factory.setAutomaticRecoveryEnabled(false);
-        this.probe = new DependencyProbe("rabbitmq", "amqp://" + host + ":" + port + virtualHost,
-                config.health().probeTimeout(), registry);
+        this.factory = broker.connectionFactory(config.health().probeTimeout());
+        this.probe = new DependencyProbe("rabbitmq", broker.endpoint(), config.health().probeTimeout(), registry);
     }
 
     @Override
