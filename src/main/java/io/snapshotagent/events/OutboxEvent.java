@@ -21,8 +21,12 @@ public class OutboxEvent extends PanacheEntityBase {
     @Column(insertable = false, updatable = false)
     public Long seq;
 
-    @Column(name = "task_id", nullable = false)
+    /** Null for events about casts that never became a task (dead-lettered). */
+    @Column(name = "task_id")
     public UUID taskId;
+
+    /** The agent that wrote it and is the only one to publish it. */
+    public String host;
 
     @Column(name = "event_type", nullable = false)
     public String eventType;

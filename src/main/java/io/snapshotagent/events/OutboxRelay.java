@@ -21,19 +21,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * before it is marked published and the next one goes. A broker outage stops the relay at the
  * first unconfirmed event; it retries that same event with back-off, so events survive outages
  * and restarts and keep their order. A crash between confirm and mark republishes one event:
- * consumers may drop duplicates by {@code message_id}.
+ * consumers may drop duplicates by {@code message_id}. Agents sharing a database each publish
+ * only the events they wrote.
  */
 @ApplicationScoped
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
     private static final int BATCH = 100;
+    /** Rows from before the host column have none; whichever agent comes first publishes them. */
+    private static final String MINE = "publishedAt is null and (host = ?1 or host is null)";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
     private final NotificationPublisher publisher;
     private final Duration pollInterval;
     private final AtomicLong pending = new AtomicLong();
     private final MeterRegistry metrics;
+    private final String host;
     private volatile boolean running = true;
     private Thread thread;
 
@@ -41,6 +45,7 @@ public class OutboxRelay {
         this.publisher = publisher;
         this.pollInterval = config.notifications().pollInterval();
         this.metrics = metrics;
+        this.host = config.host();
         metrics.gauge("snapshot_agent_events_unpublished", pending);
     }
 
@@ -55,8 +60,8 @@ public class OutboxRelay {
         while (running) {
             try {
                 List<OutboxEvent> batch = QuarkusTransaction.requiringNew().call(() -> {
-                    pending.set(OutboxEvent.count("publishedAt is null"));
-                    return OutboxEvent.<OutboxEvent>find("publishedAt is null order by seq").page(0, BATCH).list();
+                    pending.set(OutboxEvent.count(MINE, host));
+                    return OutboxEvent.<OutboxEvent>find(MINE + " order by seq", host).page(0, BATCH).list();
                 });
                 if (batch.isEmpty()) {
                     sleep(pollInterval);

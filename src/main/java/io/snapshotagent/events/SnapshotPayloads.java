@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +24,12 @@ public final class SnapshotPayloads {
     static final String PAYLOAD_VERSION = "1.9";
     static final String FLAVOR_PAYLOAD_VERSION = "1.4";
     static final String IP_PAYLOAD_VERSION = "1.0";
+    static final String UPDATE_PAYLOAD_VERSION = "2.0";
+    static final String STATE_UPDATE_VERSION = "1.0";
+    static final String AUDIT_PERIOD_VERSION = "1.0";
+
+    /** nova's {@code utils.isotime}: seconds, UTC, a literal Z. */
+    private static final DateTimeFormatter NOVA_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'Z'");
 
     /** nova's {@code compute/power_state.py} names. */
     private static final Map<Integer, String> POWER_STATES = Map.of(0, "pending", 1, "running", 3, "paused",
@@ -48,6 +59,51 @@ public final class SnapshotPayloads {
         ObjectNode d = json.createObjectNode();
         d.put("snapshot_image_id", snapshotImageId);
         d.set("fault", fault);
+        instanceFields(instance, initiator, taskState, d);
+        return primitive("InstanceActionSnapshotPayload", PAYLOAD_VERSION, d);
+    }
+
+    /**
+     * nova's {@code InstanceUpdatePayload} (2.0, as nova 26 sends with {@code instance.update}):
+     * the instance with its task state moving from {@code oldTaskState} to {@code newTaskState};
+     * the vm state does not change during a snapshot. The audit period is nova's default
+     * ({@code instance_usage_audit_period = month}): from the start of this month until now.
+     */
+    public ObjectNode updatePayload(JsonNode instance, Initiator initiator, String oldTaskState, String newTaskState,
+            Instant now) {
+        ObjectNode d = json.createObjectNode();
+        instanceFields(instance, initiator, newTaskState, d);
+        ObjectNode state = json.createObjectNode();
+        JsonNode vmState = instance.get("vm_state");
+        state.set("old_state", vmState == null ? json.nullNode() : vmState);
+        state.set("state", vmState == null ? json.nullNode() : vmState);
+        state.put("old_task_state", oldTaskState);
+        state.put("new_task_state", newTaskState);
+        d.set("state_update", primitive("InstanceStateUpdatePayload", STATE_UPDATE_VERSION, state));
+        ObjectNode audit = json.createObjectNode();
+        ZonedDateTime utc = now.atZone(ZoneOffset.UTC);
+        audit.put("audit_period_beginning", NOVA_TIME.format(utc.withDayOfMonth(1).truncatedTo(ChronoUnit.DAYS)));
+        audit.put("audit_period_ending", NOVA_TIME.format(utc));
+        d.set("audit_period", primitive("AuditPeriodPayload", AUDIT_PERIOD_VERSION, audit));
+        d.putNull("old_display_name");
+        d.set("tags", tags(instance.path("tags")));
+        return primitive("InstanceUpdatePayload", UPDATE_PAYLOAD_VERSION, d);
+    }
+
+    /** An {@code InstanceTagList} primitive, if the cast carried one, as nova's list of tag strings. */
+    private ArrayNode tags(JsonNode tagList) {
+        ArrayNode tags = json.createArrayNode();
+        for (JsonNode tag : tagList.path("nova_object.data").path("objects")) {
+            JsonNode name = tag.path("nova_object.data").get("tag");
+            if (name != null && name.isTextual()) {
+                tags.add(name.asText());
+            }
+        }
+        return tags;
+    }
+
+    /** The fields of nova's {@code InstancePayload}, which every instance notification shares. */
+    private void instanceFields(JsonNode instance, Initiator initiator, String taskState, ObjectNode d) {
         d.put("request_id", initiator.requestId());
         copy(instance, d, "uuid", "uuid");
         copy(instance, d, "user_id", "user_id");
@@ -84,7 +140,6 @@ public final class SnapshotPayloads {
         d.put("action_initiator_project", initiator.projectId());
         JsonNode reason = instance.path("system_metadata").get("locked_reason");
         d.put("locked_reason", reason == null || reason.isNull() ? null : reason.asText());
-        return primitive("InstanceActionSnapshotPayload", PAYLOAD_VERSION, d);
     }
 
     private JsonNode flavor(JsonNode flavor) {

@@ -40,6 +40,9 @@ public class SnapshotTask extends PanacheEntityBase {
 
     public Integer rotation;
 
+    /** The node that accepted it ({@code snapshot.host}); only that node recovers it. */
+    public String host;
+
     @Column(name = "rpc_version", nullable = false)
     public String rpcVersion;
 

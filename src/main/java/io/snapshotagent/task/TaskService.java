@@ -1,5 +1,6 @@
 package io.snapshotagent.task;
 
+import io.snapshotagent.config.AgentHost;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -19,10 +20,12 @@ public class TaskService {
 
     private final EntityManager em;
     private final TaskEvents events;
+    private final String host;
 
-    TaskService(EntityManager em, TaskEvents events) {
+    TaskService(EntityManager em, TaskEvents events, AgentHost host) {
         this.em = em;
         this.events = events;
+        this.host = host.name();
     }
 
     /** Result of {@link #accept}: the task for the image, and whether this call created it. */
@@ -42,10 +45,10 @@ public class TaskService {
         int inserted = em.createNativeQuery("""
                 INSERT INTO snapshot_task (id, image_id, instance_uuid, method, backup_type, rotation, rpc_version,
                     unique_id, request_id, global_request_id, user_id, project_id, request, task_state,
-                    created_at, updated_at)
+                    created_at, updated_at, host)
                 VALUES (:id, :imageId, :instanceUuid, :method, :backupType, :rotation, :rpcVersion,
                     :uniqueId, :requestId, :globalRequestId, :userId, :projectId, CAST(:request AS jsonb), :state,
-                    :now, :now)
+                    :now, :now, :host)
                 ON CONFLICT (image_id) DO NOTHING""")
                 .setParameter("id", id)
                 .setParameter("imageId", t.imageId())
@@ -62,6 +65,7 @@ public class TaskService {
                 .setParameter("request", t.requestJson())
                 .setParameter("state", TaskState.IMAGE_SNAPSHOT_PENDING.name())
                 .setParameter("now", now)
+                .setParameter("host", host)
                 .executeUpdate();
         SnapshotTask task = SnapshotTask.find("imageId", t.imageId()).singleResult();
         if (inserted == 1) {
@@ -164,10 +168,10 @@ public class TaskService {
         return SnapshotTask.findById(taskId);
     }
 
-    /** Tasks left in flight, oldest first (crash recovery looks at these at start-up). */
+    /** This node's tasks left in flight, oldest first (crash recovery looks at these at start-up). */
     @Transactional
     public List<SnapshotTask> inFlight() {
-        return SnapshotTask.list("outcome is null order by createdAt");
+        return SnapshotTask.list("outcome is null and (host = ?1 or host is null) order by createdAt", host);
     }
 
     @Transactional

@@ -2,6 +2,7 @@ package io.snapshotagent.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
@@ -54,17 +55,22 @@ class EventsIT {
         }
     }
 
-    /** Drains {@code queue}, keeping the notifications about {@code image}. */
-    private List<Event> drain(Channel ch, String queue, UUID image, List<Event> into) throws Exception {
+    /** Drains {@code queue}, keeping the notifications about {@code instance}. */
+    private List<Event> drain(Channel ch, String queue, UUID instance, List<Event> into) throws Exception {
         GetResponse r;
         while ((r = ch.basicGet(queue, true)) != null) {
             JsonNode outer = json.readTree(r.getBody());
             JsonNode message = json.readTree(outer.get("oslo.message").asText());
-            if (image.toString().equals(message.path("payload").path("nova_object.data").path("snapshot_image_id").asText())) {
+            if (instance.toString().equals(message.path("payload").path("nova_object.data").path("uuid").asText())) {
                 into.add(new Event(r.getEnvelope().getRoutingKey(), r.getProps().getMessageId(), message));
             }
         }
         return into;
+    }
+
+    private static String stateUpdate(Event e) {
+        JsonNode s = e.data().path("state_update").path("nova_object.data");
+        return s.path("old_task_state").asText("None") + "->" + s.path("new_task_state").asText("None");
     }
 
     @Inject
@@ -92,16 +98,19 @@ class EventsIT {
             tasks.transition(id, TaskState.IMAGE_SNAPSHOT_PENDING, TaskState.IMAGE_SNAPSHOT, "snapshot started");
             tasks.fail(id, TaskState.IMAGE_SNAPSHOT, "not-implemented", "no backend");
             Thread.sleep(2000);
-            assertEquals(2L, QuarkusTransaction.requiringNew().call(() ->
+            assertEquals(4L, QuarkusTransaction.requiringNew().call(() ->
                     OutboxEvent.count("taskId = ?1 and publishedAt is null", id)), "the events must wait in the outbox");
         } finally {
             rabbitmqctl("start_app");
         }
         await("the waiting events confirmed by the broker after its restart", Duration.ofSeconds(120), () ->
-                QuarkusTransaction.requiringNew().call(() -> OutboxEvent.count("taskId = ?1 and publishedAt is not null", id)) == 2);
+                QuarkusTransaction.requiringNew().call(() -> OutboxEvent.count("taskId = ?1 and publishedAt is not null", id)) == 4);
         List<OutboxEvent> rows = QuarkusTransaction.requiringNew().call(() -> OutboxEvent.list("taskId = ?1 order by seq", id));
-        assertEquals(List.of("instance.snapshot.start", "instance.snapshot.error"), rows.stream().map(r -> r.eventType).toList());
-        assertTrue(!rows.get(1).publishedAt.isBefore(rows.get(0).publishedAt), "published out of order");
+        assertEquals(List.of("instance.update", "instance.snapshot.start", "instance.update", "instance.snapshot.error"),
+                rows.stream().map(r -> r.eventType).toList());
+        for (int i = 1; i < rows.size(); i++) {
+            assertTrue(!rows.get(i).publishedAt.isBefore(rows.get(i - 1).publishedAt), "published out of order");
+        }
 
         UUID next = UUID.randomUUID();
         await("a cast accepted after the broker restart", Duration.ofSeconds(120), () -> {
@@ -119,7 +128,7 @@ class EventsIT {
     }
 
     @Test
-    void aCastProducesStartThenErrorInNovasFormat() throws Exception {
+    void aCastProducesStartUpdatesThenErrorInNovasFormat() throws Exception {
         UUID image = UUID.randomUUID();
         UUID instance = UUID.randomUUID();
         try (Connection c = NovaCasts.connect(rabbitHost, rabbitPort); Channel ch = c.createChannel()) {
@@ -127,26 +136,37 @@ class EventsIT {
             ch.queueBind(queue, "nova", "versioned_notifications.*");
             NovaCasts.publish(ch, "snapshot." + IngressIT.HOST, NovaCasts.cast("snapshot_instance.cast.json", image, instance));
             List<Event> events = new ArrayList<>();
-            await("start and error notifications", Duration.ofSeconds(30), () -> {
+            await("update, start, update and error notifications", Duration.ofSeconds(30), () -> {
                 try {
-                    return drain(ch, queue, image, events).size() >= 2;
+                    return drain(ch, queue, instance, events).size() >= 4;
                 } catch (Exception e) {
                     return false;
                 }
             });
-            assertEquals(List.of("instance.snapshot.start", "instance.snapshot.error"), events.stream().map(Event::type).toList());
-            Event start = events.get(0);
-            Event error = events.get(1);
+            Thread.sleep(500);
+            drain(ch, queue, instance, events);
+            assertEquals(List.of("instance.update", "instance.snapshot.start", "instance.update", "instance.snapshot.error"),
+                    events.stream().map(Event::type).toList());
+            Event claimed = events.get(0);
+            Event start = events.get(1);
+            Event reverted = events.get(2);
+            Event error = events.get(3);
             assertEquals("versioned_notifications.info", start.routingKey());
             assertEquals("INFO", start.message().get("priority").asText());
             assertEquals("snapshot-agent:" + IngressIT.HOST, start.message().get("publisher_id").asText());
             assertTrue(start.message().get("timestamp").asText().matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6}"));
             assertEquals(start.message().get("message_id").asText(), start.messageId());
             assertEquals("InstanceActionSnapshotPayload", start.message().path("payload").path("nova_object.name").asText());
-            assertEquals(instance.toString(), start.data().get("uuid").asText());
+            assertEquals(image.toString(), start.data().get("snapshot_image_id").asText());
             assertEquals("image_snapshot", start.data().get("task_state").asText());
             assertEquals("vm1", start.data().get("display_name").asText());
             assertEquals("m1.small", start.data().path("flavor").path("nova_object.data").path("name").asText());
+
+            assertEquals("InstanceUpdatePayload", claimed.message().path("payload").path("nova_object.name").asText());
+            assertEquals("versioned_notifications.info", claimed.routingKey());
+            assertEquals("image_snapshot_pending->image_snapshot", stateUpdate(claimed));
+            assertEquals("image_snapshot->None", stateUpdate(reverted));
+            assertTrue(reverted.data().get("task_state").isNull());
 
             assertEquals("versioned_notifications.error", error.routingKey());
             assertEquals("ERROR", error.message().get("priority").asText());
@@ -154,5 +174,36 @@ class EventsIT {
         }
         await("the outbox marked published", Duration.ofSeconds(10), () -> QuarkusTransaction.requiringNew().call(() ->
                 OutboxEvent.count("publishedAt is null and body is not null")) == 0);
+    }
+
+    /** A refused cast still tells its sender, when its ids can be read: an error event naming both. */
+    @Test
+    void aDeadLetteredCastWithReadableIdsGivesAnErrorEvent() throws Exception {
+        UUID image = UUID.randomUUID();
+        UUID instance = UUID.randomUUID();
+        ObjectNode outer = (ObjectNode) json.readTree(NovaCasts.cast("snapshot_instance.cast.json", image, instance));
+        ObjectNode inner = (ObjectNode) json.readTree(outer.get("oslo.message").asText());
+        ((ObjectNode) inner.at("/args/instance/nova_object.data")).put("host", "some-other-host");
+        outer.put("oslo.message", inner.toString());
+        try (Connection c = NovaCasts.connect(rabbitHost, rabbitPort); Channel ch = c.createChannel()) {
+            String queue = ch.queueDeclare().getQueue();
+            ch.queueBind(queue, "nova", "versioned_notifications.error");
+            NovaCasts.publish(ch, "snapshot." + IngressIT.HOST, json.writeValueAsBytes(outer));
+            List<Event> events = new ArrayList<>();
+            await("the error notification of the dead-lettered cast", Duration.ofSeconds(30), () -> {
+                try {
+                    return !drain(ch, queue, instance, events).isEmpty();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            Event error = events.get(0);
+            assertEquals("instance.snapshot.error", error.type());
+            assertEquals(image.toString(), error.data().get("snapshot_image_id").asText());
+            JsonNode fault = error.data().path("fault").path("nova_object.data");
+            assertEquals("wrong-host", fault.path("exception").asText());
+            assertTrue(fault.path("exception_message").asText().contains("some-other-host"), fault.toString());
+        }
+        assertEquals(0L, QuarkusTransaction.requiringNew().call(() -> SnapshotTask.count("imageId", image)));
     }
 }
