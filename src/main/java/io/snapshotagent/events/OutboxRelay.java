@@ -17,18 +17,19 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Publishes the outbox in {@code seq} order on one thread, each event confirmed by the broker
- * before it is marked published and the next one goes. A broker outage stops the relay at the
- * first unconfirmed event; it retries that same event with back-off, so events survive outages
- * and restarts and keep their order. A crash between confirm and mark republishes one event:
- * consumers may drop duplicates by {@code message_id}. Agents sharing a database each publish
+ * Publishes the outbox in {@code seq} order on one thread, in batches of up to {@value #BATCH}
+ * on one confirm-mode channel; the events the broker confirmed are marked published before the
+ * next batch goes. A broker outage stops the relay at the first unconfirmed event; it retries from
+ * there with back-off, so events survive outages and restarts and keep their order. A crash
+ * between the confirms and their mark republishes at most that batch: consumers may drop
+ * duplicates by {@code message_id}. Agents sharing a database each publish
  * only the events they wrote.
  */
 @ApplicationScoped
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    private static final int BATCH = 100;
+    public static final int BATCH = 50;
     /** Rows from before the host column have none; whichever agent comes first publishes them. */
     private static final String MINE = "publishedAt is null and (host = ?1 or host is null)";
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
@@ -67,11 +68,18 @@ public class OutboxRelay {
                     sleep(pollInterval);
                     continue;
                 }
-                for (OutboxEvent e : batch) {
-                    publisher.publish(e);
+                int confirmed = publisher.publish(batch);
+                if (confirmed > 0) {
+                    List<OutboxEvent> done = batch.subList(0, confirmed);
+                    List<java.util.UUID> ids = done.stream().map(e -> e.id).toList();
                     QuarkusTransaction.requiringNew().run(() -> OutboxEvent.update(
-                            "publishedAt = ?1 where id = ?2", OffsetDateTime.now(ZoneOffset.UTC), e.id));
-                    metrics.counter("snapshot_agent_events_published_total", "event_type", e.eventType).increment();
+                            "publishedAt = ?1 where id in ?2", OffsetDateTime.now(ZoneOffset.UTC), ids));
+                    done.forEach(e -> metrics.counter("snapshot_agent_events_published_total", "event_type", e.eventType)
+                            .increment());
+                }
+                if (confirmed < batch.size()) {
+                    throw new IllegalStateException("the broker confirmed " + confirmed + " of " + batch.size()
+                            + " notifications; the rest are sent again");
                 }
                 backoff = Duration.ofMillis(500);
             } catch (InterruptedException e) {
