@@ -1,6 +1,9 @@
 package io.snapshotagent.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.snapshotagent.backend.BackendException;
+import io.snapshotagent.backend.InstanceFacts;
 import io.snapshotagent.backend.SnapshotBackend;
 import io.snapshotagent.backend.SnapshotJob;
 import io.snapshotagent.backend.SnapshotProgress;
@@ -12,6 +15,7 @@ import io.snapshotagent.task.TaskStateConflict;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
+import java.io.IOException;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -28,10 +32,12 @@ public class SnapshotPipeline {
 
     private final TaskService tasks;
     private final SnapshotBackend backend;
+    private final ObjectMapper json;
 
-    SnapshotPipeline(TaskService tasks, SnapshotBackend backend) {
+    SnapshotPipeline(TaskService tasks, SnapshotBackend backend, ObjectMapper json) {
         this.tasks = tasks;
         this.backend = backend;
+        this.json = json;
     }
 
     public void run(UUID taskId) {
@@ -50,7 +56,8 @@ public class SnapshotPipeline {
             return;
         }
         Progress progress = new Progress(taskId, claimed);
-        SnapshotJob job = new SnapshotJob(taskId, task.instanceUuid, task.imageId, backup, Optional.ofNullable(task.backupType));
+        SnapshotJob job = new SnapshotJob(taskId, task.imageId, InstanceFacts.from(task.instanceUuid, instance(task)), backup,
+                Optional.ofNullable(task.backupType), Optional.ofNullable(task.rotation));
         try {
             backend.snapshot(job, progress);
             tasks.succeed(taskId, "image uploaded");
@@ -60,6 +67,14 @@ public class SnapshotPipeline {
         } catch (RuntimeException e) {
             LOG.errorf(e, "task %s failed unexpectedly", taskId);
             fail(taskId, progress.current, INTERNAL_ERROR, DependencyProbe.describe(e));
+        }
+    }
+
+    private JsonNode instance(SnapshotTask task) {
+        try {
+            return json.readTree(task.request).path("instance_primitive");
+        } catch (IOException e) {
+            return json.createObjectNode();
         }
     }
 
