@@ -95,8 +95,11 @@ final class Librbd {
             if (rc < 0) {
                 throw RbdErrors.failure("cannot read metadata " + key + " of " + name, rc, null);
             }
-            // the length counts the terminating NUL
-            int end = (int) Math.max(0, Math.min(length.getValue(), capacity) - 1);
+            // librbd leaves the length alone on success: the value ends at its NUL
+            int end = 0;
+            while (end < value.length && value[end] != 0) {
+                end++;
+            }
             return Optional.of(new String(value, 0, end, StandardCharsets.UTF_8));
         }
     }

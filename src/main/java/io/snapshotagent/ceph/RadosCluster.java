@@ -40,11 +40,6 @@ public class RadosCluster {
         this.config = config.rbd();
     }
 
-    /** The client user this cluster connects as (without {@code client.}). */
-    public String user() {
-        return config.user();
-    }
-
     /**
      * A lease on the current connection, connecting first if there is none. Close it (it is
      * meant for try-with-resources); one lease belongs to one thread.

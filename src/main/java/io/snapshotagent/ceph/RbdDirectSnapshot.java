@@ -62,7 +62,8 @@ public class RbdDirectSnapshot {
      * Takes the snapshot.
      *
      * @param progress  the flatten's progress (librbd threads; see {@link FlattenListener})
-     * @param cancelled polled during the flatten and between steps; a thread interrupt counts too
+     * @param cancelled polled between steps on this thread and during the flatten on librbd's (so it must
+     *                  answer at once); a thread interrupt counts too
      * @return {@code rbd://<fsid>/<targetPool>/<imageId>/snap}, the location to add to the image
      * @throws RbdForbidden  no write permission on the target pool: fall back, as nova does
      * @throws RbdExists     the clone's name is taken, or the task's snapshot of the disk is left

@@ -65,6 +65,8 @@ public interface RbdImages {
      * Copies the parent's data into the clone and detaches it. Does nothing if the image has no
      * parent (nova bug #1860990). Stops early when {@code cancelled} answers true or the calling
      * thread is interrupted; objects already in flight finish, the clone keeps its parent.
+     * {@code cancelled} is polled on librbd's threads with each progress step, so like the
+     * listener it must answer at once.
      *
      * @throws RbdCancelled if it was cancelled (an interrupt stays set on the thread)
      */
