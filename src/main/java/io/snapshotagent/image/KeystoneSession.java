@@ -14,6 +14,7 @@ import org.openstack4j.openstack.OSFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -32,7 +33,7 @@ public class KeystoneSession {
     private final Config transport;
     private Token token;
 
-    KeystoneSession(AgentConfig config) {
+    public KeystoneSession(AgentConfig config) {
         this.keystone = config.keystone();
         this.glance = config.glance();
         int millis = (int) config.glance().timeout().toMillis();
@@ -60,11 +61,36 @@ public class KeystoneSession {
     }
 
     /** A token valid for at least {@link #RENEW_BEFORE}; authenticates only when needed. */
-    public synchronized Token token() {
-        if (token == null || token.getExpires().toInstant().isBefore(Instant.now().plus(RENEW_BEFORE))) {
+    public Token token() {
+        return token(RENEW_BEFORE);
+    }
+
+    /**
+     * A token valid for at least {@code minValidity} (never less than {@link #RENEW_BEFORE}):
+     * the cached one when it lasts that long, else a new one. An upload asks for its expected
+     * duration. When even a new token expires sooner (Keystone's {@code [token] expiration} is
+     * shorter), that new token is the best there is and is returned.
+     */
+    public synchronized Token token(Duration minValidity) {
+        Duration needed = minValidity.compareTo(RENEW_BEFORE) > 0 ? minValidity : RENEW_BEFORE;
+        if (token == null || token.getExpires().toInstant().isBefore(Instant.now().plus(needed))) {
             return authenticate();
         }
         return token;
+    }
+
+    /**
+     * A new token after a service rejected {@code rejectedTokenId} (HTTP 401: revoked, or expired
+     * early). When another thread already renewed it, that newer token is returned instead of
+     * asking Keystone again, so concurrent uploads that meet the same 401 authenticate once.
+     */
+    public synchronized Token renew(String rejectedTokenId) {
+        Objects.requireNonNull(rejectedTokenId);
+        if (token != null && !token.getId().equals(rejectedTokenId)
+                && token.getExpires().toInstant().isAfter(Instant.now().plus(RENEW_BEFORE))) {
+            return token;
+        }
+        return authenticate();
     }
 
     /**
