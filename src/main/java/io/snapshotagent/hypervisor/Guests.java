@@ -42,7 +42,7 @@ public class Guests {
      * @throws HypervisorException {@code instance-not-found}, {@code unsupported-disk}, or a libvirt failure
      */
     public GuestDisk rootDisk(UUID instanceUuid) throws HypervisorException {
-        String xml = libvirt.withDomain(instanceUuid, "reading the domain XML", d -> d.getXMLDesc(LIVE_XML));
+        String xml = repeatable(instanceUuid, "reading the domain XML", d -> d.getXMLDesc(LIVE_XML));
         try {
             return DomainXml.rootDisk(xml, probe);
         } catch (HypervisorException e) {
@@ -51,7 +51,7 @@ public class Guests {
     }
 
     public PowerState powerState(UUID instanceUuid) throws HypervisorException {
-        return libvirt.withDomain(instanceUuid, "reading the power state", Guests::state);
+        return repeatable(instanceUuid, "reading the power state", Guests::state);
     }
 
     /**
@@ -60,39 +60,51 @@ public class Guests {
      * left alone. Close the returned handle, in a {@code finally}, to bring the guest back as it was.
      */
     public SuspendedGuest suspendForSnapshot(UUID instanceUuid) throws HypervisorException {
-        PowerState original = libvirt.withDomain(instanceUuid, "managed save", d -> {
-            PowerState state = state(d);
-            if (state == PowerState.RUNNING || state == PowerState.PAUSED) {
-                d.managedSave();
-            }
-            return state;
-        });
-        boolean saved = original == PowerState.RUNNING || original == PowerState.PAUSED;
-        if (saved) {
-            LOG.infof("instance %s (%s) saved for a cold snapshot", instanceUuid, original.novaName());
+        PowerState original = powerState(instanceUuid);
+        if (original != PowerState.RUNNING && original != PowerState.PAUSED) {
+            return new SuspendedGuest(this, instanceUuid, original, false);
         }
-        return new SuspendedGuest(this, instanceUuid, original, saved);
+        try {
+            libvirt.withDomain(instanceUuid, "managed save", d -> {
+                d.managedSave();
+                return null;
+            });
+        } catch (HypervisorException e) {
+            // the save may have finished although the call failed (libvirtd restarted under it):
+            // never leave the guest down behind an error
+            try {
+                resume(instanceUuid, original);
+            } catch (HypervisorException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
+        }
+        LOG.infof("instance %s (%s) saved for a cold snapshot", instanceUuid, original.novaName());
+        return new SuspendedGuest(this, instanceUuid, original, true);
     }
 
     /** Starts a saved guest again in {@code original}'s state; nothing to do if it is already active. */
     void resume(UUID instanceUuid, PowerState original) throws HypervisorException {
-        libvirt.withDomain(instanceUuid, "restoring from managed save", d -> {
+        // checked first, so a repeat (or a retry after a broken connection) does no harm
+        boolean started = repeatable(instanceUuid, "restoring from managed save", d -> {
             if (d.isActive() == 1) {
-                return null;
+                return false;
             }
             if (d.hasManagedSaveImage() == 0) {
                 // someone discarded the memory image; nova's launch() would boot it afresh too
                 LOG.warnf("instance %s has no managed-save image any more: it boots afresh", instanceUuid);
             }
             d.create(original == PowerState.PAUSED ? START_PAUSED : 0);
-            return null;
+            return true;
         });
-        LOG.infof("instance %s restored (%s)", instanceUuid, original.novaName());
+        if (started) {
+            LOG.infof("instance %s restored (%s)", instanceUuid, original.novaName());
+        }
     }
 
     /** Whether libvirt holds a managed-save image of the instance (it is then shut off). */
     public boolean hasManagedSaveImage(UUID instanceUuid) throws HypervisorException {
-        return libvirt.withDomain(instanceUuid, "checking for a managed-save image", d -> d.hasManagedSaveImage() == 1);
+        return repeatable(instanceUuid, "checking for a managed-save image", d -> d.hasManagedSaveImage() == 1);
     }
 
     /**
@@ -103,7 +115,7 @@ public class Guests {
      * @return the state after the restore, or empty if there was nothing to restore
      */
     public Optional<PowerState> restoreManagedSave(UUID instanceUuid) throws HypervisorException {
-        Optional<PowerState> restored = libvirt.withDomain(instanceUuid, "restoring from managed save", d -> {
+        Optional<PowerState> restored = repeatable(instanceUuid, "restoring from managed save", d -> {
             if (d.isActive() == 1 || d.hasManagedSaveImage() == 0) {
                 return Optional.empty();
             }
@@ -112,6 +124,22 @@ public class Guests {
         });
         restored.ifPresent(s -> LOG.infof("instance %s restored from a leftover managed save (%s)", instanceUuid, s.novaName()));
         return restored;
+    }
+
+    /**
+     * For calls that are safe to repeat: a libvirtd restart breaks the open connection, and the
+     * first call after it fails; this one tries once more on a new connection.
+     */
+    private <T> T repeatable(UUID instanceUuid, String what, LibvirtConnection.DomainCall<T> call) throws HypervisorException {
+        try {
+            return libvirt.withDomain(instanceUuid, what, call);
+        } catch (HypervisorException e) {
+            if (!HypervisorException.LIBVIRT_UNAVAILABLE.equals(e.code())) {
+                throw e;
+            }
+            LOG.debugf("%s of instance %s: %s; once more on a new connection", what, instanceUuid, e.getMessage());
+            return libvirt.withDomain(instanceUuid, what, call);
+        }
     }
 
     private static PowerState state(Domain d) throws LibvirtException {

@@ -1,5 +1,6 @@
 package io.snapshotagent.hypervisor;
 
+import com.sun.jna.Pointer;
 import io.snapshotagent.config.AgentConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,6 +10,8 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.Error.ErrorNumber;
 import org.libvirt.LibvirtException;
+import org.libvirt.jna.Libvirt;
+import org.libvirt.jna.virError;
 
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -27,6 +30,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public class LibvirtConnection {
 
     private static final Logger LOG = Logger.getLogger(LibvirtConnection.class);
+    /**
+     * libvirt prints every error to stderr ("libvirt: QEMU Driver error : ...") unless a handler
+     * is set; the errors reach the agent as exceptions anyway. A constant, because libvirt keeps
+     * calling it for the life of the process: a collected JNA callback would crash the JVM.
+     */
+    private static final Libvirt.VirErrorCallback QUIET = new Quiet();
 
     private final String uri;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
@@ -130,6 +139,7 @@ public class LibvirtConnection {
         try {
             if (connect == null) {
                 try {
+                    Connect.setErrorCallback(QUIET);
                     connect = new Connect(uri);
                 } catch (LibvirtException e) {
                     throw new HypervisorException(HypervisorException.LIBVIRT_UNAVAILABLE,
@@ -182,6 +192,12 @@ public class LibvirtConnection {
 
     private static String version(long v) {
         return (v / 1_000_000) + "." + (v / 1_000 % 1_000) + "." + (v % 1_000);
+    }
+
+    private static final class Quiet implements Libvirt.VirErrorCallback {
+        @Override
+        public void errorCallback(Pointer userData, virError error) {
+        }
     }
 
     @PreDestroy

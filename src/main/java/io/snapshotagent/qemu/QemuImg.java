@@ -58,7 +58,8 @@ public final class QemuImg {
      * {@code qemu-img convert -t <cache> -O <targetFormat> -f <sourceFormat> [-c] [-p] <source> <target>},
      * nova's {@code convert_image}. The source must not be in use by a running or paused guest
      * (qemu-img cannot take its lock); for RBD nova saves the guest first because reading a live
-     * image gives an inconsistent copy.
+     * image gives an inconsistent copy. A failed or cancelled convert may leave a partial target:
+     * write it into a {@link ScratchDir}, which removes it.
      *
      * @throws QemuImgException     {@link QemuImgException#FAILED} or {@link QemuImgException#TIMED_OUT}
      * @throws InterruptedException the calling thread was interrupted; qemu-img has been killed
