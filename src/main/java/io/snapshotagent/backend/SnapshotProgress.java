@@ -11,4 +11,10 @@ public interface SnapshotProgress {
 
     /** Data is going to Glance: {@code image_uploading}. */
     void uploading();
+
+    /**
+     * The direct path was impossible and the fallback path follows (the task goes back to
+     * {@code image_pending_upload} next, as in nova); {@code why} goes into the task's history.
+     */
+    void fellBack(String why);
 }

@@ -72,6 +72,14 @@ public interface AgentConfig {
 
         /** nova's {@code [libvirt] snapshot_image_format}; the source's format when unset. */
         Optional<String> snapshotImageFormat();
+
+        /** nova's {@code [libvirt] snapshot_compression}: {@code qemu-img -c} for qcow2 output. */
+        @WithDefault("false")
+        boolean snapshotCompression();
+
+        /** Longest a {@code qemu-img convert} of one disk may run before it is killed. */
+        @WithDefault("6h")
+        Duration convertTimeout();
     }
 
     interface Rbd {

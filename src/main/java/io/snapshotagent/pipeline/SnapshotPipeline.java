@@ -91,6 +91,7 @@ public class SnapshotPipeline {
     private final class Progress implements SnapshotProgress {
         private final UUID taskId;
         private TaskState current;
+        private String fallbackReason;
 
         Progress(UUID taskId, TaskState current) {
             this.taskId = taskId;
@@ -99,12 +100,23 @@ public class SnapshotPipeline {
 
         @Override
         public void pendingUpload() {
-            move(TaskState.IMAGE_PENDING_UPLOAD, "disk captured, upload pending");
+            if (current == TaskState.IMAGE_PENDING_UPLOAD) {
+                return;
+            }
+            String reason = fallbackReason == null ? "preparing the snapshot"
+                    : "direct snapshot impossible, standard snapshot: " + fallbackReason;
+            fallbackReason = null;
+            move(TaskState.IMAGE_PENDING_UPLOAD, reason);
         }
 
         @Override
         public void uploading() {
             move(TaskState.IMAGE_UPLOADING, "uploading to Glance");
+        }
+
+        @Override
+        public void fellBack(String why) {
+            fallbackReason = why;
         }
 
         private void move(TaskState next, String reason) {

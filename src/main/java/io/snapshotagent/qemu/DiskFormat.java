@@ -20,6 +20,11 @@ public enum DiskFormat {
         return qemuName;
     }
 
+    /** The image's {@code disk_format} in Glance, which calls qemu's {@code parallels} {@code ploop}. */
+    public String glanceName() {
+        return this == PARALLELS ? "ploop" : qemuName;
+    }
+
     /**
      * From a format name as nova, libvirt or Glance write it; {@code ploop} is qemu's
      * {@code parallels} and {@code iso} is read as {@code raw}, as nova's {@code extract_snapshot} does.

@@ -94,7 +94,7 @@ class AgentCrashIT {
 
             assertEquals(CASTS, count(db, dbUser, dbPassword, images, "true"), "one task per cast");
             assertEquals(CASTS, count(db, dbUser, dbPassword, images,
-                    "outcome = 'FAILED' and error_code in ('not-implemented', 'agent-restarted')"));
+                    "outcome = 'FAILED' and error_code in ('instance-not-found', 'agent-restarted')"));
 
             // what consumers saw: one start and one error per image; repeats (same message_id) only of
             // the one batch whose confirms may have arrived in the instant of the kill, before its mark

@@ -170,7 +170,7 @@ class EventsIT {
 
             assertEquals("versioned_notifications.error", error.routingKey());
             assertEquals("ERROR", error.message().get("priority").asText());
-            assertEquals("not-implemented", error.data().path("fault").path("nova_object.data").path("exception").asText());
+            assertEquals("instance-not-found", error.data().path("fault").path("nova_object.data").path("exception").asText());
         }
         await("the outbox marked published", Duration.ofSeconds(10), () -> QuarkusTransaction.requiringNew().call(() ->
                 OutboxEvent.count("publishedAt is null and body is not null")) == 0);

@@ -98,7 +98,7 @@ class IngressIT {
         await("the task to finish", Duration.ofSeconds(30), () -> tasks.find(task.id).finished());
         assertEquals(List.of("null>image_snapshot_pending", "image_snapshot_pending>image_snapshot", "image_snapshot>null"),
                 tasks.history(task.id).stream().map(h -> h.fromState + ">" + h.toState).toList());
-        assertEquals("not-implemented", tasks.find(task.id).errorCode);
+        assertEquals("instance-not-found", tasks.find(task.id).errorCode);
     }
 
     @Test

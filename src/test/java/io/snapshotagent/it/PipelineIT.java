@@ -27,7 +27,7 @@ import static io.snapshotagent.it.support.NovaCasts.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Casts through the whole pipeline with the not-implemented backend, on the real broker and database. */
+/** Casts through the whole pipeline for instances this host does not have (they end instance-not-found), on the real broker and database. */
 @QuarkusTest
 @TestProfile(IngressIT.SampleHost.class)
 @QuarkusTestResource(value = LocalStackResource.class, restrictToAnnotatedClass = true)
@@ -77,7 +77,7 @@ class PipelineIT {
         });
         SnapshotTask task = taskFor(image);
         assertEquals(TaskOutcome.FAILED, task.outcome);
-        assertEquals("not-implemented", task.errorCode);
+        assertEquals("instance-not-found", task.errorCode);
         assertEquals("daily", task.backupType);
         assertEquals(2, task.rotation);
         assertEquals(List.of("null>image_snapshot_pending", "image_snapshot_pending>image_backup", "image_backup>null"),
@@ -105,7 +105,7 @@ class PipelineIT {
         assertTrue(executor.mostRunning() <= maxConcurrent,
                 "ran " + executor.mostRunning() + " at once, limit " + maxConcurrent);
         assertEquals(200L, QuarkusTransaction.requiringNew().call(() ->
-                SnapshotTask.count("imageId in ?1 and errorCode = 'not-implemented'", images)));
+                SnapshotTask.count("imageId in ?1 and errorCode = 'instance-not-found'", images)));
     }
 
     @Test
@@ -126,7 +126,7 @@ class PipelineIT {
         assertEquals(TaskOutcome.FAILED, interrupted.outcome);
         assertEquals(FailOnRestart.CODE, interrupted.errorCode);
         await("the waiting task to run", Duration.ofSeconds(30), () -> tasks.find(waitingId).finished());
-        assertEquals("not-implemented", tasks.find(waitingId).errorCode);
+        assertEquals("instance-not-found", tasks.find(waitingId).errorCode);
         assertEquals(List.of("null>image_snapshot_pending", "image_snapshot_pending>image_snapshot", "image_snapshot>null"),
                 path(waitingId));
     }
