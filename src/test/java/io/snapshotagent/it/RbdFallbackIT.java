@@ -184,4 +184,34 @@ class RbdFallbackIT {
         assertEquals("image_snapshot", history.get(1).toState, "it never got to save the guest");
         assertEquals(List.of(), SnapshotRun.scratchLeftovers(snapshots));
     }
+
+    @Test
+    void qemuImgKilledMidConvertFailsTheTaskAndRestoresTheGuest() throws Exception {
+        try (StackGuest big = StackGuest.create("it-fallback-big", "rbd", 384)) {
+            UUID image = glance.create("it-fallback-killed-" + big.name(), Map.of()).id();
+            images.add(image);
+            try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, big.uuid())) {
+                run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", big, image, IngressIT.HOST));
+                await("qemu-img converting the disk", Duration.ofSeconds(60), () -> {
+                    try {
+                        Process p = new ProcessBuilder("pkill", "-KILL", "-f", "qemu-img convert .*" + big.uuid()).start();
+                        return p.waitFor() == 0;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                await("the task failed", Duration.ofSeconds(60), () -> QuarkusTransaction.requiringNew().call(() -> {
+                    SnapshotTask t = SnapshotTask.find("imageId", image).firstResult();
+                    return t != null && t.finished();
+                }));
+            }
+            SnapshotTask task = QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
+            assertEquals(TaskOutcome.FAILED, task.outcome);
+            assertEquals("qemu-img-failed", task.errorCode, task.errorMessage);
+            assertEquals("running", SnapshotRun.domstate(big.uuid()), "the guest is never left saved");
+            assertThrows(ImageNotFound.class, () -> glance.get(image));
+            assertEquals(List.of(), SnapshotRun.scratchLeftovers(snapshots));
+            assertEquals("", SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + big.uuid() + "_disk").strip());
+        }
+    }
 }
