@@ -27,6 +27,8 @@ public class KeystoneSession {
 
     /** Renew this long before expiry: longer than any single Glance call. */
     private static final Duration RENEW_BEFORE = Duration.ofMinutes(5);
+    /** A token younger than this is not replaced to gain validity: a new one would expire just as soon. */
+    private static final Duration FRESH = Duration.ofMinutes(1);
 
     private final AgentConfig.Keystone keystone;
     private final AgentConfig.Glance glance;
@@ -73,10 +75,16 @@ public class KeystoneSession {
      */
     public synchronized Token token(Duration minValidity) {
         Duration needed = minValidity.compareTo(RENEW_BEFORE) > 0 ? minValidity : RENEW_BEFORE;
-        if (token == null || token.getExpires().toInstant().isBefore(Instant.now().plus(needed))) {
-            return authenticate();
+        Instant now = Instant.now();
+        if (token != null && !token.getExpires().toInstant().isBefore(now.plus(needed))) {
+            return token;
         }
-        return token;
+        // a token issued a moment ago is as long-lived as Keystone makes them: asking again gains nothing
+        if (token != null && token.getIssuedAt() != null && token.getIssuedAt().toInstant().isAfter(now.minus(FRESH))
+                && token.getExpires().toInstant().isAfter(now.plus(RENEW_BEFORE))) {
+            return token;
+        }
+        return authenticate();
     }
 
     /**
