@@ -40,9 +40,11 @@ public class CrashCleanup {
     private final RbdDirectSnapshot direct;
     private final GlanceImages glance;
     private final AgentConfig config;
+    private final RbdJanitor janitor;
 
     CrashCleanup(Guests guests, ScratchDirectories scratch, RbdDirectSnapshot direct, GlanceImages glance,
-            AgentConfig config) {
+            AgentConfig config, RbdJanitor janitor) {
+        this.janitor = janitor;
         this.guests = guests;
         this.scratch = scratch;
         this.direct = direct;
@@ -158,6 +160,9 @@ public class CrashCleanup {
                 }
             } catch (CephException e) {
                 problems.append("ceph: ").append(e.getMessage()).append("; ");
+                if (!active) {
+                    janitor.later(request, e.getMessage());
+                }
             }
         }
     }

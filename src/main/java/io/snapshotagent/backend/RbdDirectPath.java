@@ -34,8 +34,10 @@ public class RbdDirectPath {
     private final RbdDirectSnapshot direct;
     private final GlanceImages glance;
     private final String imagesPool;
+    private final RbdJanitor janitor;
 
-    RbdDirectPath(RbdImages rbd, RbdDirectSnapshot direct, GlanceImages glance, AgentConfig config) {
+    RbdDirectPath(RbdImages rbd, RbdDirectSnapshot direct, GlanceImages glance, AgentConfig config, RbdJanitor janitor) {
+        this.janitor = janitor;
         this.rbd = rbd;
         this.direct = direct;
         this.glance = glance;
@@ -89,12 +91,22 @@ public class RbdDirectPath {
             return new Taken(request, location);
         } catch (RbdForbidden e) {
             throw new DirectSnapshotUnavailable(e.getMessage(), e);
+        } catch (CephException e) {
+            if (e.getSuppressed().length > 0) {
+                // the undo failed as well (the cluster is unwell): finish it when it is back
+                janitor.later(request, e.getSuppressed()[0].getMessage());
+            }
+            throw e;
         }
     }
 
     /** Undoes {@link #snapshot} (the clone and its snap); for failures after it. */
-    void discard(DirectSnapshotRequest request) throws CephException {
-        direct.cleanup(request);
+    void discard(DirectSnapshotRequest request) {
+        try {
+            direct.cleanup(request);
+        } catch (CephException e) {
+            janitor.later(request, e.getMessage());
+        }
     }
 
     /** The image's data is the clone: set nova's metadata, then add the location. */
