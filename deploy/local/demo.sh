@@ -57,7 +57,9 @@ echo "Agent readiness (http://127.0.0.1:$PORT/q/health/ready):"
 [ -n "$ready" ] || ready=$(curl -sS "http://127.0.0.1:$PORT/q/health/ready" || true)
 printf '%s\n' "$ready" | /usr/bin/python3 deploy/local/lib/show_health.py
 
-# A snapshot request as nova-api makes it, for a real RBD guest of the stack.
+# A snapshot request as nova-api makes it, for a real RBD guest of the stack:
+# the queued Glance image, then the cast; the agent's notifications are shown
+# as they arrive.
 echo
 guest_env=$(grep -l '^NAME=demo$' "$STATE"/guests/*.env 2>/dev/null | head -n1 || true)
 if [ -z "$guest_env" ]; then
@@ -66,22 +68,25 @@ if [ -z "$guest_env" ]; then
   guest_env=$(grep -l '^NAME=demo$' "$STATE"/guests/*.env | head -n1)
 fi
 . "$guest_env"
-image=$(OS_AUTH_URL=$SNAPSHOT_KEYSTONE_AUTH_URL OS_PASSWORD=$(cat "$STATE/secrets/admin-password") \
-        GLANCE_URL=http://127.0.0.1:9292 /usr/bin/python3 deploy/local/lib/cast.py \
-        src/test/resources/rpc/snapshot_instance.cast.json "$guest_env" "$SNAPSHOT_HOST" snapshot)
-echo "Published snapshot_instance for guest demo ($UUID), image $image. The agent's task:"
-task=""
-for _ in $(seq 1 60); do
-  task=$(curl -fsS "http://127.0.0.1:$PORT/v1/tasks?image=$image" 2>/dev/null | /usr/bin/python3 -c '
+echo "Snapshot of guest demo ($UUID, RBD disk vms/${UUID}_disk, $(virsh -c qemu:///system domstate "$UUID" | head -n1)):"
+export OS_AUTH_URL=$SNAPSHOT_KEYSTONE_AUTH_URL OS_PASSWORD=$(cat "$STATE/secrets/admin-password") GLANCE_URL=http://127.0.0.1:9292
+set +e
+image=$(/usr/bin/python3 deploy/local/lib/cast.py src/test/resources/rpc/snapshot_instance.cast.json "$guest_env" \
+        "$SNAPSHOT_HOST" snapshot --follow 300)
+followed=$?
+set -e
+image=$(printf '%s\n' "$image" | head -n1)
+task=$(curl -fsS "http://127.0.0.1:$PORT/v1/tasks?image=$image" | /usr/bin/python3 -c '
 import json, sys
 tasks = json.load(sys.stdin)["tasks"]
-print(tasks[0]["id"] if tasks and tasks[0]["outcome"] else "")')
-  [ -n "$task" ] && break
-  sleep 0.5
-done
-[ -n "$task" ] || { echo "demo.sh: no finished task for image $image; log: $LOG" >&2; exit 1; }
+print(tasks[0]["id"] if tasks else "")')
+[ -n "$task" ] || { echo "demo.sh: no task for image $image; log: $LOG" >&2; exit 1; }
+echo
 curl -fsS "http://127.0.0.1:$PORT/v1/tasks/$task" | /usr/bin/python3 deploy/local/lib/show_task.py
-echo "(every snapshot fails not-implemented until the snapshot backends land)"
+echo
+/usr/bin/python3 deploy/local/lib/show_image.py "$image" "$SHA256" "$SNAPSHOT_RBD_CEPH_CONF"
+checked=$?
+[ "$followed" = 0 ] && [ "$checked" = 0 ] || { echo "demo.sh: the snapshot did not succeed; log: $LOG" >&2; exit 1; }
 
 echo
 echo "demo.sh: done in $(( $(date +%s) - t0 )) s. The agent runs as pid $(cat "$PIDFILE"), log $LOG."

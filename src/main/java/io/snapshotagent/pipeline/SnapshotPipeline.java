@@ -60,7 +60,7 @@ public class SnapshotPipeline {
                 Optional.ofNullable(task.backupType), Optional.ofNullable(task.rotation));
         try {
             backend.snapshot(job, progress);
-            tasks.succeed(taskId, "image uploaded");
+            tasks.succeed(taskId, "image active in Glance");
             LOG.infof("task %s: snapshot of instance %s into image %s succeeded", taskId, task.instanceUuid, task.imageId);
         } catch (BackendException e) {
             fail(taskId, progress.current, e.code(), e.getMessage());
