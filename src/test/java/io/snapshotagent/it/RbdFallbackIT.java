@@ -214,4 +214,35 @@ class RbdFallbackIT {
             assertEquals("", SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + big.uuid() + "_disk").strip());
         }
     }
+
+    /** nova: the instance deleted mid-snapshot ends the task and deletes the image; nothing stays. */
+    @Test
+    void anInstanceDeletedMidSnapshotEndsItAndLeavesNothing() throws Exception {
+        try (StackGuest doomed = StackGuest.create("it-fallback-doomed", "rbd", 384)) {
+            UUID image = glance.create("it-fallback-doomed-" + doomed.name(), Map.of()).id();
+            images.add(image);
+            try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, doomed.uuid())) {
+                run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", doomed, image, IngressIT.HOST));
+                await("qemu-img extracting the saved guest's disk", Duration.ofSeconds(60), () -> {
+                    try {
+                        return new ProcessBuilder("pgrep", "-f", "qemu-img convert .*" + doomed.uuid()).start().waitFor() == 0;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+                // what nova's delete does to the domain (the disk itself stays until nova removes it)
+                SnapshotRun.sh("virsh", "-c", "qemu:///system", "undefine", doomed.uuid().toString(), "--managed-save");
+                await("the task finished", Duration.ofSeconds(60), () -> QuarkusTransaction.requiringNew().call(() -> {
+                    SnapshotTask t = SnapshotTask.find("imageId", image).firstResult();
+                    return t != null && t.finished();
+                }));
+            }
+            SnapshotTask task = QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
+            assertEquals(TaskOutcome.FAILED, task.outcome);
+            assertEquals("instance-not-found", task.errorCode, task.errorMessage);
+            assertThrows(ImageNotFound.class, () -> glance.get(image));
+            assertEquals(List.of(), SnapshotRun.scratchLeftovers(snapshots));
+            assertEquals("", SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + doomed.uuid() + "_disk").strip());
+        }
+    }
 }
