@@ -10,10 +10,10 @@ import io.snapshotagent.image.ImageNotFound;
 import io.snapshotagent.it.support.LocalStack;
 import io.snapshotagent.it.support.LocalStackResource;
 import io.snapshotagent.it.support.SnapshotRun;
+import io.snapshotagent.it.support.StackSettings;
 import io.snapshotagent.task.SnapshotTask;
 import io.snapshotagent.task.TaskOutcome;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -33,12 +33,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTestResource(value = LocalStackResource.class, restrictToAnnotatedClass = true)
 class CephOutageIT {
 
-    @ConfigProperty(name = "rabbitmq-host")
-    String rabbitHost;
-    @ConfigProperty(name = "rabbitmq-port")
-    int rabbitPort;
-    @ConfigProperty(name = "snapshot.rbd.ceph-conf")
-    String cephConf;
+    @Inject
+    StackSettings stack;
 
     @Inject
     GlanceImages glance;
@@ -48,10 +44,10 @@ class CephOutageIT {
         try (StackGuest guest = StackGuest.create("it-outage", "rbd", 512)) {
             UUID image = glance.create("it-outage-" + guest.name(), Map.of()).id();
             Instant stopped;
-            try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, guest.uuid())) {
+            try (SnapshotRun run = stack.run(guest.uuid())) {
                 run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", guest, image, IngressIT.HOST));
                 await("the clone to exist (the flatten follows)", Duration.ofSeconds(60),
-                        () -> SnapshotRun.rbd(cephConf, "ls", "images").contains(image.toString()));
+                        () -> SnapshotRun.rbd(stack.cephConf, "ls", "images").contains(image.toString()));
                 LocalStack.run("stop", "ceph-osd");
                 stopped = Instant.now();
                 try {
@@ -64,7 +60,7 @@ class CephOutageIT {
                     LocalStack.run("up");
                 }
             }
-            SnapshotTask task = QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
+            SnapshotTask task = SnapshotRun.task(image);
             Duration toFail = Duration.between(stopped, task.updatedAt.toInstant());
             System.out.printf("CephOutageIT: failed %s after the OSD stopped: %s: %s%n", toFail, task.errorCode, task.errorMessage);
             assertEquals(TaskOutcome.FAILED, task.outcome);
@@ -75,13 +71,13 @@ class CephOutageIT {
 
             await("no snapshot or clone left once Ceph is back", Duration.ofSeconds(90), () -> {
                 try {
-                    return SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").isBlank()
-                            && !SnapshotRun.rbd(cephConf, "ls", "images").contains(image.toString());
+                    return SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").isBlank()
+                            && !SnapshotRun.rbd(stack.cephConf, "ls", "images").contains(image.toString());
                 } catch (RuntimeException e) {
                     return false;
                 }
             });
-            assertFalse(SnapshotRun.rbd(cephConf, "ls", "images").contains(image.toString()));
+            assertFalse(SnapshotRun.rbd(stack.cephConf, "ls", "images").contains(image.toString()));
         }
     }
 }

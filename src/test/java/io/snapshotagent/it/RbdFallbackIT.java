@@ -11,12 +11,12 @@ import io.snapshotagent.image.GlanceImages;
 import io.snapshotagent.image.ImageNotFound;
 import io.snapshotagent.it.support.LocalStackResource;
 import io.snapshotagent.it.support.SnapshotRun;
+import io.snapshotagent.it.support.StackSettings;
 import io.snapshotagent.task.SnapshotTask;
 import io.snapshotagent.task.TaskOutcome;
 import io.snapshotagent.task.TaskService;
 import io.snapshotagent.task.TaskTransition;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,14 +60,8 @@ class RbdFallbackIT {
         }
     }
 
-    @ConfigProperty(name = "rabbitmq-host")
-    String rabbitHost;
-    @ConfigProperty(name = "rabbitmq-port")
-    int rabbitPort;
-    @ConfigProperty(name = "snapshot.rbd.ceph-conf")
-    String cephConf;
-    @ConfigProperty(name = "snapshot.libvirt.snapshots-directory")
-    Path snapshots;
+    @Inject
+    StackSettings stack;
 
     @Inject
     GlanceImages glance;
@@ -77,7 +71,6 @@ class RbdFallbackIT {
     io.snapshotagent.image.KeystoneSession keystone;
 
     private StackGuest guest;
-    private final List<UUID> images = new ArrayList<>();
 
     @BeforeAll
     void guest() {
@@ -86,29 +79,19 @@ class RbdFallbackIT {
 
     @AfterAll
     void cleanup() {
-        for (UUID image : images) {
-            try {
-                glance.delete(image);
-            } catch (Exception e) {
-                // best effort
-            }
-        }
+        stack.deleteImages();
         if (guest != null) {
             guest.close();
         }
     }
 
     private SnapshotTask snapshot(UUID image) throws Exception {
-        try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, guest.uuid())) {
+        try (SnapshotRun run = stack.run(guest.uuid())) {
             run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", guest, image, IngressIT.HOST));
-            await("the task of image " + image + " finished", Duration.ofSeconds(120), () -> QuarkusTransaction.requiringNew()
-                    .call(() -> {
-                        SnapshotTask t = SnapshotTask.find("imageId", image).firstResult();
-                        return t != null && t.finished();
-                    }));
+            SnapshotTask task = SnapshotRun.finished(image);
             lastEvents = run.eventSummary();
+            return task;
         }
-        return QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
     }
 
     private List<String> lastEvents = List.of();
@@ -131,8 +114,7 @@ class RbdFallbackIT {
 
     @Test
     void forbiddenOnTheImagesPoolFallsBackToAColdExtractAndUpload() throws Exception {
-        UUID image = glance.create("it-fallback-" + guest.name(), Map.of()).id();
-        images.add(image);
+        UUID image = stack.newImage("it-fallback-" + guest.name());
         SnapshotTask task = snapshot(image);
         assertEquals(TaskOutcome.SUCCEEDED, task.outcome, task.errorCode + ": " + task.errorMessage);
 
@@ -151,17 +133,16 @@ class RbdFallbackIT {
                 "instance.update image_uploading->image_pending_upload", "instance.update image_pending_upload->image_uploading",
                 "instance.update image_uploading->None", "instance.snapshot.end"), lastEvents);
 
-        assertEquals("", SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").strip());
-        assertFalse(SnapshotRun.rbd(cephConf, "ls", "images").contains(image.toString()));
-        assertEquals(List.of(), SnapshotRun.scratchLeftovers(snapshots));
+        assertEquals("", SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").strip());
+        assertFalse(SnapshotRun.rbd(stack.cephConf, "ls", "images").contains(image.toString()));
+        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
     }
 
     @Test
     void aPausedGuestComesBackPaused() throws Exception {
         SnapshotRun.sh("virsh", "-c", "qemu:///system", "suspend", guest.uuid().toString());
         try {
-            UUID image = glance.create("it-fallback-paused-" + guest.name(), Map.of()).id();
-            images.add(image);
+            UUID image = stack.newImage("it-fallback-paused-" + guest.name());
             SnapshotTask task = snapshot(image);
             assertEquals(TaskOutcome.SUCCEEDED, task.outcome, task.errorCode + ": " + task.errorMessage);
             assertEquals(guest.sha256(), downloadSha256(image));
@@ -182,36 +163,24 @@ class RbdFallbackIT {
         assertEquals("running", SnapshotRun.domstate(guest.uuid()));
         List<TaskTransition> history = tasks.history(task.id);
         assertEquals("image_snapshot", history.get(1).toState, "it never got to save the guest");
-        assertEquals(List.of(), SnapshotRun.scratchLeftovers(snapshots));
+        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
     }
 
     @Test
     void qemuImgKilledMidConvertFailsTheTaskAndRestoresTheGuest() throws Exception {
         try (StackGuest big = StackGuest.create("it-fallback-big", "rbd", 384)) {
-            UUID image = glance.create("it-fallback-killed-" + big.name(), Map.of()).id();
-            images.add(image);
-            try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, big.uuid())) {
+            UUID image = stack.newImage("it-fallback-killed-" + big.name());
+            try (SnapshotRun run = stack.run(big.uuid())) {
                 run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", big, image, IngressIT.HOST));
-                await("qemu-img converting the disk", Duration.ofSeconds(60), () -> {
-                    try {
-                        Process p = new ProcessBuilder("pkill", "-KILL", "-f", "qemu-img convert .*" + big.uuid()).start();
-                        return p.waitFor() == 0;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                });
-                await("the task failed", Duration.ofSeconds(60), () -> QuarkusTransaction.requiringNew().call(() -> {
-                    SnapshotTask t = SnapshotTask.find("imageId", image).firstResult();
-                    return t != null && t.finished();
-                }));
+                SnapshotRun.awaitProcess("qemu-img convert .*" + big.uuid(), true);
             }
-            SnapshotTask task = QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
+            SnapshotTask task = SnapshotRun.finished(image);
             assertEquals(TaskOutcome.FAILED, task.outcome);
             assertEquals("qemu-img-failed", task.errorCode, task.errorMessage);
             assertEquals("running", SnapshotRun.domstate(big.uuid()), "the guest is never left saved");
             assertThrows(ImageNotFound.class, () -> glance.get(image));
-            assertEquals(List.of(), SnapshotRun.scratchLeftovers(snapshots));
-            assertEquals("", SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + big.uuid() + "_disk").strip());
+            assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
+            assertEquals("", SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + big.uuid() + "_disk").strip());
         }
     }
 
@@ -219,30 +188,19 @@ class RbdFallbackIT {
     @Test
     void anInstanceDeletedMidSnapshotEndsItAndLeavesNothing() throws Exception {
         try (StackGuest doomed = StackGuest.create("it-fallback-doomed", "rbd", 384)) {
-            UUID image = glance.create("it-fallback-doomed-" + doomed.name(), Map.of()).id();
-            images.add(image);
-            try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, doomed.uuid())) {
+            UUID image = stack.newImage("it-fallback-doomed-" + doomed.name());
+            try (SnapshotRun run = stack.run(doomed.uuid())) {
                 run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", doomed, image, IngressIT.HOST));
-                await("qemu-img extracting the saved guest's disk", Duration.ofSeconds(60), () -> {
-                    try {
-                        return new ProcessBuilder("pgrep", "-f", "qemu-img convert .*" + doomed.uuid()).start().waitFor() == 0;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                });
+                SnapshotRun.awaitProcess("qemu-img convert .*" + doomed.uuid(), false);
                 // what nova's delete does to the domain (the disk itself stays until nova removes it)
                 SnapshotRun.sh("virsh", "-c", "qemu:///system", "undefine", doomed.uuid().toString(), "--managed-save");
-                await("the task finished", Duration.ofSeconds(60), () -> QuarkusTransaction.requiringNew().call(() -> {
-                    SnapshotTask t = SnapshotTask.find("imageId", image).firstResult();
-                    return t != null && t.finished();
-                }));
             }
-            SnapshotTask task = QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
+            SnapshotTask task = SnapshotRun.finished(image);
             assertEquals(TaskOutcome.FAILED, task.outcome);
             assertEquals("instance-not-found", task.errorCode, task.errorMessage);
             assertThrows(ImageNotFound.class, () -> glance.get(image));
-            assertEquals(List.of(), SnapshotRun.scratchLeftovers(snapshots));
-            assertEquals("", SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + doomed.uuid() + "_disk").strip());
+            assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
+            assertEquals("", SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + doomed.uuid() + "_disk").strip());
         }
     }
 }

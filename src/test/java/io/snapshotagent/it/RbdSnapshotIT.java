@@ -11,13 +11,13 @@ import io.snapshotagent.image.GlanceImages;
 import io.snapshotagent.image.ImageNotFound;
 import io.snapshotagent.it.support.LocalStackResource;
 import io.snapshotagent.it.support.SnapshotRun;
+import io.snapshotagent.it.support.StackSettings;
 import io.snapshotagent.task.SnapshotTask;
 import io.snapshotagent.task.TaskOutcome;
 import io.snapshotagent.task.TaskService;
 import io.snapshotagent.task.TaskState;
 import io.snapshotagent.task.TaskTransition;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,14 +48,8 @@ class RbdSnapshotIT {
             "instance.update image_snapshot->image_pending_upload", "instance.update image_pending_upload->image_uploading",
             "instance.update image_uploading->None", "instance.snapshot.end");
 
-    @ConfigProperty(name = "rabbitmq-host")
-    String rabbitHost;
-    @ConfigProperty(name = "rabbitmq-port")
-    int rabbitPort;
-    @ConfigProperty(name = "snapshot.rbd.ceph-conf")
-    String cephConf;
-    @ConfigProperty(name = "snapshot.libvirt.snapshots-directory")
-    Path snapshots;
+    @Inject
+    StackSettings stack;
 
     @Inject
     GlanceImages glance;
@@ -63,7 +57,6 @@ class RbdSnapshotIT {
     TaskService tasks;
 
     private StackGuest guest;
-    private final List<UUID> images = new ArrayList<>();
 
     @BeforeAll
     void guest() {
@@ -72,47 +65,31 @@ class RbdSnapshotIT {
 
     @AfterAll
     void cleanup() {
-        for (UUID image : images) {
-            try {
-                glance.delete(image);
-            } catch (Exception e) {
-                // best effort: the stack is shared by later tests
-            }
-        }
+        stack.deleteImages();
         if (guest != null) {
             guest.close();
         }
     }
 
     private UUID newImage() throws Exception {
-        UUID id = glance.create("it-snapshot-of-" + guest.name(), Map.of()).id();
-        images.add(id);
-        return id;
-    }
-
-    private SnapshotTask finished(UUID image) {
-        await("the task of image " + image + " finished", Duration.ofSeconds(120), () -> {
-            SnapshotTask t = QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
-            return t != null && t.finished();
-        });
-        return QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
+        return stack.newImage("it-snapshot-of-" + guest.name());
     }
 
     private void assertNoLeftovers(UUID image, boolean imageKept) throws Exception {
-        String diskSnaps = SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk");
+        String diskSnaps = SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk");
         assertTrue(diskSnaps.isBlank(), "snapshots left on the disk: " + diskSnaps);
-        String imagesPool = SnapshotRun.rbd(cephConf, "ls", "images");
+        String imagesPool = SnapshotRun.rbd(stack.cephConf, "ls", "images");
         assertEquals(imageKept, imagesPool.contains(image.toString()), "images pool: " + imagesPool);
-        assertEquals(List.of(), SnapshotRun.scratchLeftovers(snapshots));
+        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
     }
 
     @Test
     void aRunningGuestIsSnapshottedDirectlyIntoTheImagesPool() throws Exception {
         assertEquals("running", SnapshotRun.domstate(guest.uuid()));
         UUID image = newImage();
-        try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, guest.uuid())) {
+        try (SnapshotRun run = stack.run(guest.uuid())) {
             run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", guest, image, IngressIT.HOST));
-            SnapshotTask task = finished(image);
+            SnapshotTask task = SnapshotRun.finished(image);
             assertEquals(TaskOutcome.SUCCEEDED, task.outcome, task.errorCode + ": " + task.errorMessage);
 
             GlanceImage result = glance.get(image);
@@ -126,7 +103,7 @@ class RbdSnapshotIT {
             assertEquals("images", location.pool());
             assertEquals(image.toString(), location.image());
             assertEquals("snap", location.snap());
-            assertEquals(guest.sha256(), SnapshotRun.rbdSha256(cephConf, "images/" + image + "@snap"),
+            assertEquals(guest.sha256(), SnapshotRun.rbdSha256(stack.cephConf, "images/" + image + "@snap"),
                     "the clone's content is the disk's");
             assertEquals("running", SnapshotRun.domstate(guest.uuid()), "a direct snapshot never stops the guest");
 
@@ -147,12 +124,12 @@ class RbdSnapshotIT {
         SnapshotRun.sh("virsh", "-c", "qemu:///system", "destroy", guest.uuid().toString());
         try {
             UUID image = newImage();
-            try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, guest.uuid())) {
+            try (SnapshotRun run = stack.run(guest.uuid())) {
                 run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", guest, image, IngressIT.HOST));
-                SnapshotTask task = finished(image);
+                SnapshotTask task = SnapshotRun.finished(image);
                 assertEquals(TaskOutcome.SUCCEEDED, task.outcome, task.errorCode + ": " + task.errorMessage);
             }
-            assertEquals(guest.sha256(), SnapshotRun.rbdSha256(cephConf, "images/" + image + "@snap"));
+            assertEquals(guest.sha256(), SnapshotRun.rbdSha256(stack.cephConf, "images/" + image + "@snap"));
             assertEquals("shut off", SnapshotRun.domstate(guest.uuid()), "the guest stays as it was");
             assertNoLeftovers(image, true);
         } finally {
@@ -163,7 +140,7 @@ class RbdSnapshotIT {
     @Test
     void anImageDeletedDuringTheSnapshotEndsItAndLeavesNothing() throws Exception {
         UUID image = newImage();
-        try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, guest.uuid())) {
+        try (SnapshotRun run = stack.run(guest.uuid())) {
             run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", guest, image, IngressIT.HOST));
             // the clone and flatten run while the task is in image_uploading
             await("the task uploading", Duration.ofSeconds(60), () -> QuarkusTransaction.requiringNew().call(() -> {
@@ -171,7 +148,7 @@ class RbdSnapshotIT {
                 return t != null && (t.taskState == TaskState.IMAGE_UPLOADING || t.finished());
             }));
             glance.delete(image);
-            SnapshotTask task = finished(image);
+            SnapshotTask task = SnapshotRun.finished(image);
             assertEquals(TaskOutcome.FAILED, task.outcome);
             assertEquals("image-not-found", task.errorCode, task.errorMessage);
         }
@@ -183,9 +160,9 @@ class RbdSnapshotIT {
     void anUnknownInstanceFailsAndItsImageIsDeleted() throws Exception {
         UUID image = newImage();
         StackGuest ghost = new StackGuest("ghost", UUID.randomUUID(), "rbd", 1, guest.imageRef(), "");
-        try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, ghost.uuid())) {
+        try (SnapshotRun run = stack.run(ghost.uuid())) {
             run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", ghost, image, IngressIT.HOST));
-            SnapshotTask task = finished(image);
+            SnapshotTask task = SnapshotRun.finished(image);
             assertEquals("instance-not-found", task.errorCode, task.errorMessage);
             await("the error event", Duration.ofSeconds(20), () -> {
                 try {
@@ -205,9 +182,9 @@ class RbdSnapshotIT {
             UUID image = newImage();
             backups.add(image);
             byte[] cast = SnapshotRun.castFor("backup_instance.cast.json", guest, image, IngressIT.HOST);
-            try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, guest.uuid())) {
+            try (SnapshotRun run = stack.run(guest.uuid())) {
                 run.publish("snapshot." + IngressIT.HOST, withRotation(cast, "it-" + guest.name(), 2));
-                SnapshotTask task = finished(image);
+                SnapshotTask task = SnapshotRun.finished(image);
                 assertEquals(TaskOutcome.SUCCEEDED, task.outcome, task.errorCode + ": " + task.errorMessage);
                 List<TaskTransition> history = tasks.history(task.id);
                 assertEquals("image_backup", history.get(1).toState);
@@ -216,7 +193,7 @@ class RbdSnapshotIT {
         assertThrows(ImageNotFound.class, () -> glance.get(backups.get(0)), "the oldest backup was rotated out");
         assertEquals(GlanceImage.ACTIVE, glance.get(backups.get(1)).status());
         assertEquals(GlanceImage.ACTIVE, glance.get(backups.get(2)).status());
-        String imagesPool = SnapshotRun.rbd(cephConf, "ls", "images");
+        String imagesPool = SnapshotRun.rbd(stack.cephConf, "ls", "images");
         assertFalse(imagesPool.contains(backups.get(0).toString()), "Glance removed the rotated backup's clone");
     }
 

@@ -10,10 +10,10 @@ import io.snapshotagent.image.GlanceImages;
 import io.snapshotagent.image.ImageNotFound;
 import io.snapshotagent.it.support.LocalStackResource;
 import io.snapshotagent.it.support.SnapshotRun;
+import io.snapshotagent.it.support.StackSettings;
 import io.snapshotagent.task.SnapshotTask;
 import io.snapshotagent.task.TaskOutcome;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -64,12 +64,8 @@ class SnapshotRefusalsIT {
         }
     }
 
-    @ConfigProperty(name = "rabbitmq-host")
-    String rabbitHost;
-    @ConfigProperty(name = "rabbitmq-port")
-    int rabbitPort;
-    @ConfigProperty(name = "snapshot.rbd.ceph-conf")
-    String cephConf;
+    @Inject
+    StackSettings stack;
 
     @Inject
     GlanceImages glance;
@@ -80,22 +76,17 @@ class SnapshotRefusalsIT {
     }
 
     private SnapshotTask snapshot(StackGuest guest, UUID image, byte[] cast) throws Exception {
-        try (SnapshotRun run = new SnapshotRun(rabbitHost, rabbitPort, guest.uuid())) {
+        try (SnapshotRun run = stack.run(guest.uuid())) {
             run.publish("snapshot." + IngressIT.HOST, cast);
-            await("the task of image " + image + " finished", Duration.ofSeconds(120), () -> QuarkusTransaction.requiringNew()
-                    .call(() -> {
-                        SnapshotTask t = SnapshotTask.find("imageId", image).firstResult();
-                        return t != null && t.finished();
-                    }));
+            return SnapshotRun.finished(image);
         }
-        return QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
     }
 
     @Test
     void aRefusedLocationFailsTheSnapshotAndRemovesTheClone() throws Exception {
         try (StackGuest guest = StackGuest.create("it-refused", "rbd", 16)) {
             // a flat disk and an unknown base image: the clone goes to the configured pool, vms
-            SnapshotRun.rbd(cephConf, "flatten", "vms/" + guest.uuid() + "_disk");
+            SnapshotRun.rbd(stack.cephConf, "flatten", "vms/" + guest.uuid() + "_disk");
             StackGuest unknownBase = new StackGuest(guest.name(), guest.uuid(), "rbd", 16, UUID.randomUUID().toString(),
                     guest.sha256());
             UUID image = glance.create("it-refused-" + guest.name(), Map.of()).id();
@@ -108,8 +99,8 @@ class SnapshotRefusalsIT {
             assertTrue(task.errorMessage.contains("PATCH /v2/images/" + image) && task.errorMessage.contains("HTTP 5"),
                     task.errorMessage);
             assertThrows(ImageNotFound.class, () -> glance.get(image), "nova's delete_image_on_error");
-            assertFalse(SnapshotRun.rbd(cephConf, "ls", "vms").contains(image.toString()), "the clone is removed");
-            assertEquals("", SnapshotRun.rbd(cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").strip());
+            assertFalse(SnapshotRun.rbd(stack.cephConf, "ls", "vms").contains(image.toString()), "the clone is removed");
+            assertEquals("", SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").strip());
             assertEquals("running", SnapshotRun.domstate(guest.uuid()));
         }
     }

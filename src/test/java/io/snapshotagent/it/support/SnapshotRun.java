@@ -6,12 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.snapshotagent.hypervisor.StackGuest;
+import io.snapshotagent.task.SnapshotTask;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -90,6 +93,29 @@ public final class SnapshotRun implements AutoCloseable {
     public void close() throws Exception {
         channel.close();
         connection.close();
+    }
+
+    /** The task of {@code image} once it has an outcome. */
+    public static SnapshotTask finished(UUID image) {
+        NovaCasts.await("the task of image " + image + " finished", Duration.ofSeconds(120), () -> task(image) != null
+                && task(image).finished());
+        return task(image);
+    }
+
+    public static SnapshotTask task(UUID image) {
+        return QuarkusTransaction.requiringNew().call(() -> SnapshotTask.find("imageId", image).firstResult());
+    }
+
+    /** Waits until a process whose command line matches {@code pattern} runs (and, if {@code kill}, SIGKILLs it). */
+    public static void awaitProcess(String pattern, boolean kill) {
+        NovaCasts.await((kill ? "killing " : "seeing ") + pattern, Duration.ofSeconds(60), () -> {
+            try {
+                List<String> c = kill ? List.of("pkill", "-KILL", "-f", pattern) : List.of("pgrep", "-f", pattern);
+                return new ProcessBuilder(c).start().waitFor() == 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     /** Runs a command of the stack's tools; returns stdout, fails on a non-zero exit. */
