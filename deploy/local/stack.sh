@@ -9,7 +9,7 @@
 #   stack.sh status         component, endpoint, healthy or not and why
 #   stack.sh env [--properties]   export lines (or key=value) for the agent
 #   stack.sh stop COMPONENT  stop one of ceph-mon ceph-mgr ceph-osd libvirtd keystone glance-api postgresql
-#   stack.sh guest create NAME --disk rbd|qcow2|raw [--size MIB] | list | destroy UUID|NAME|--all
+#   stack.sh guest create NAME --disk rbd|qcow2|raw|lvm|ploop [--size MIB] | list | start UUID|NAME | destroy UUID|NAME|--all
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -164,6 +164,7 @@ cmd_guest() {
   case "${1:-}" in
     create) shift; guest_create "$@" ;;
     list) guest_list ;;
+    start) shift; guest_start "$@" ;;
     destroy) shift; guest_destroy "$@" ;;
     *) guest_usage ;;
   esac

@@ -3,11 +3,18 @@
 #   rbd    vms/<uuid>_disk cloned from images/<base image id>@snap
 #   qcow2  instances/<uuid>/disk, qcow2 overlay on _base/<base image id>
 #   raw    instances/<uuid>/disk, raw copy ("flat")
+#   lvm    a block device, as nova's /dev/<vg>/<uuid>_disk; there is no
+#          device-mapper here, so a loop device over lvm/<uuid>_disk
+#   ploop  instances/<uuid>/disk, a directory: root.hds (parallels format)
+#          and DiskDescriptor.xml; defined, never started (QEMU cannot open
+#          a directory)
 # The guest-visible disk is: base data in the first half, data keyed by the
 # instance UUID in the second half, so a snapshot can be checked byte for byte.
 
 GUEST_DIR="$STATE/guests"
 INSTANCES_DIR="$STATE/instances"
+LVM_DIR="$STATE/lvm"
+VIRSH="virsh -q -c qemu:///system"
 
 # x86 real mode: ds=0; print the message to COM1; cli; hlt forever.
 BOOT_CODE='31c08ed8fcbe177cac84c07406baf803eeebf5faf4ebfd'
@@ -37,7 +44,19 @@ guest_overlay_data() {
   { head -c "$half" "$1"; keystream "$4" "$half"; } > "$2"
 }
 
-guest_usage() { die "usage: stack.sh guest create NAME --disk rbd|qcow2|raw [--size MIB] | guest list | guest destroy UUID|NAME|--all"; }
+guest_usage() { die "usage: stack.sh guest create NAME --disk rbd|qcow2|raw|lvm|ploop [--size MIB] | guest list | guest start UUID|NAME | guest destroy UUID|NAME|--all"; }
+
+# What a failed create leaves is removed on the way out (die exits the shell,
+# so a RETURN trap would not run).
+GUEST_WORK=""
+GUEST_PARTIAL=""
+guest_create_cleanup() {
+  if [ -n "$GUEST_PARTIAL" ] && [ -e "$GUEST_PARTIAL" ]; then
+    log "guest create failed: removing what it made"
+    guest_destroy_one "$GUEST_PARTIAL" || true
+  fi
+  [ -z "$GUEST_WORK" ] || rm -rf "$GUEST_WORK"
+}
 
 guest_create() {
   local name="" disk="" size=16
@@ -49,14 +68,15 @@ guest_create() {
       *) name=$1; shift ;;
     esac
   done
-  [ -n "$name" ] && [[ "$disk" =~ ^(rbd|qcow2|raw)$ ]] || guest_usage
+  [ -n "$name" ] && [[ "$disk" =~ ^(rbd|qcow2|raw|lvm|ploop)$ ]] || guest_usage
   [[ "$size" =~ ^[0-9]+$ ]] && [ "$size" -ge 2 ] || die "--size is in MiB, at least 2"
   [[ "$name" =~ ^[A-Za-z0-9_.-]+$ ]] || die "guest name: letters, digits, . _ - only"
-  virsh -q -c qemu:///system dominfo "$name" >/dev/null 2>&1 && die "a domain named $name exists"
+  $VIRSH dominfo "$name" >/dev/null 2>&1 && die "a domain named $name exists"
   mkdir -p "$GUEST_DIR" "$INSTANCES_DIR/_base"
   local uuid; uuid=$(cat /proc/sys/kernel/random/uuid)
   local work; work=$(mktemp -d "$STATE/tmp.XXXXXX")
-  trap 'rm -rf "${work:-}"' RETURN
+  GUEST_WORK=$work
+  trap guest_create_cleanup EXIT
 
   guest_base_data "$work/base" "$size" "base-$name-$size"
   guest_overlay_data "$work/base" "$work/disk" "$size" "$uuid"
@@ -69,7 +89,20 @@ guest_create() {
     -d "{\"name\":\"base-$name\",\"disk_format\":\"raw\",\"container_format\":\"bare\",\"visibility\":\"public\",\"os_type\":\"linux\"}" \
     "$GL_URL/v2/images" | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])') \
     || die "creating the base image in Glance failed"
-  local source_xml
+  [ -n "$image_ref" ] || die "Glance returned no image id"
+  # from here on the record exists, so a failure (or a later destroy) finds
+  # everything: extra lines (LOOP_FILE, LOOP_DEV) are appended as they come
+  local rec="$GUEST_DIR/$uuid.env"
+  cat > "$rec" <<REC
+NAME=$name
+UUID=$uuid
+DISK=$disk
+SIZE_MIB=$size
+IMAGE_REF=$image_ref
+SHA256=$sha
+REC
+  GUEST_PARTIAL=$rec
+  local source_xml start=yes
   case "$disk" in
     rbd)
       timeout 60 rbd -c "$CEPH_CONF" import --dest-pool images "$work/base" "$image_ref" >/dev/null
@@ -87,8 +120,7 @@ guest_create() {
     </disk>"
       ;;
     qcow2|raw)
-      glance_upload "$token" "$image_ref" "$work/base"
-      cp "$work/base" "$INSTANCES_DIR/_base/$image_ref"
+      guest_file_base "$token" "$image_ref" "$work/base"
       mkdir -p "$INSTANCES_DIR/$uuid"
       if [ "$disk" = qcow2 ]; then
         qemu-img convert -q -O qcow2 -B "$INSTANCES_DIR/_base/$image_ref" -F raw "$work/disk" "$INSTANCES_DIR/$uuid/disk"
@@ -100,6 +132,34 @@ guest_create() {
       <source file='$INSTANCES_DIR/$uuid/disk'/>
       <target dev='vda' bus='virtio'/>
     </disk>"
+      ;;
+    lvm)
+      # nova fetches the base into _base and copies it onto the logical volume
+      guest_file_base "$token" "$image_ref" "$work/base"
+      mkdir -p "$LVM_DIR"
+      echo "LOOP_FILE=$LVM_DIR/${uuid}_disk" >> "$rec"
+      cp "$work/disk" "$LVM_DIR/${uuid}_disk"
+      local dev; dev=$(guest_loop_attach "$LVM_DIR/${uuid}_disk") || die "losetup failed for $LVM_DIR/${uuid}_disk"
+      echo "LOOP_DEV=$dev" >> "$rec"
+      source_xml=$(guest_block_xml "$dev")
+      ;;
+    ploop)
+      guest_file_base "$token" "$image_ref" "$work/base"
+      local dir="$INSTANCES_DIR/$uuid/disk"
+      mkdir -p "$dir"
+      qemu-img convert -q -O parallels "$work/disk" "$dir/root.hds"
+      guest_ploop_descriptor "$size" > "$dir/DiskDescriptor.xml"
+      # the record's digest is of what the image holds, read back through QEMU's parallels driver
+      qemu-img convert -q -f parallels -O raw "$dir/root.hds" "$work/readback"
+      [ "$(sha256sum "$work/readback" | cut -d' ' -f1)" = "$sha" ] || die "root.hds does not read back as the data written"
+      # libvirt's name for QEMU's parallels format is "ploop"; nova's ploop
+      # disk points at the directory, which QEMU cannot open: never started
+      source_xml="<disk type='file' device='disk'>
+      <driver name='qemu' type='ploop' cache='none'/>
+      <source file='$dir'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>"
+      start=no
       ;;
   esac
 
@@ -129,17 +189,95 @@ guest_create() {
   </devices>
 </domain>
 XML
-  virsh -q -c qemu:///system define "$INSTANCES_DIR/$uuid/libvirt.xml" >/dev/null || die "virsh define failed"
-  virsh -q -c qemu:///system start "$name" >/dev/null || die "virsh start $name failed"
-  cat > "$GUEST_DIR/$uuid.env" <<REC
-NAME=$name
-UUID=$uuid
-DISK=$disk
-SIZE_MIB=$size
-IMAGE_REF=$image_ref
-SHA256=$sha
-REC
-  cat "$GUEST_DIR/$uuid.env"
+  $VIRSH define "$INSTANCES_DIR/$uuid/libvirt.xml" >/dev/null || die "virsh define failed"
+  if [ $start = yes ]; then
+    $VIRSH start "$name" >/dev/null || die "virsh start $name failed"
+  fi
+  GUEST_PARTIAL=""
+  rm -rf "$work"; GUEST_WORK=""
+  trap - EXIT
+  cat "$rec"
+}
+
+# guest_file_base TOKEN IMAGE_REF FILE : the base in Glance's file store and in _base
+guest_file_base() {
+  glance_upload "$1" "$2" "$3"
+  cp "$3" "$INSTANCES_DIR/_base/$2"
+}
+
+guest_block_xml() {
+  printf '%s' "<disk type='block' device='disk'>
+      <driver name='qemu' type='raw' cache='none'/>
+      <source dev='$1'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>"
+}
+
+# A Virtuozzo-style descriptor (QEMU's docs/interop/prl-xml): one storage, one
+# expanding ("Compressed") image with the predefined top GUID, 1 MiB clusters
+# as qemu-img makes them, and a geometry whose product is the sector count.
+guest_ploop_descriptor() {
+  local sectors=$(( $1 * 2048 ))
+  cat <<XML
+<?xml version='1.0' encoding='UTF-8'?>
+<Parallels_disk_image Version="1.0">
+    <Disk_Parameters>
+        <Disk_size>$sectors</Disk_size>
+        <Cylinders>$(( sectors / 512 ))</Cylinders>
+        <Heads>16</Heads>
+        <Sectors>32</Sectors>
+        <Padding>0</Padding>
+    </Disk_Parameters>
+    <StorageData>
+        <Storage>
+            <Start>0</Start>
+            <End>$sectors</End>
+            <Blocksize>2048</Blocksize>
+            <Image>
+                <GUID>{5fbaabe3-6958-40ff-92a7-860e329aab41}</GUID>
+                <Type>Compressed</Type>
+                <File>root.hds</File>
+            </Image>
+        </Storage>
+    </StorageData>
+    <Snapshots>
+        <TopGUID>{5fbaabe3-6958-40ff-92a7-860e329aab41}</TopGUID>
+        <Shot>
+            <GUID>{5fbaabe3-6958-40ff-92a7-860e329aab41}</GUID>
+            <ParentGUID>{00000000-0000-0000-0000-000000000000}</ParentGUID>
+        </Shot>
+    </Snapshots>
+</Parallels_disk_image>
+XML
+}
+
+# Loop devices are the kernel's, not the state dir's: after a reboot a
+# recorded /dev/loopN is gone or belongs to some other file. So a device is
+# only ever identified by the file behind it (losetup -j), never by the
+# recorded name alone.
+guest_loops_of() { [ -e "$1" ] && losetup -n -O NAME -j "$1" 2>/dev/null || true; }
+
+guest_loop_attach() {
+  local dev
+  dev=$(guest_loops_of "$1" | head -n1)
+  [ -n "$dev" ] || dev=$(losetup -f --show "$1") || return 1
+  printf '%s\n' "$dev"
+}
+
+guest_loop_detach() {
+  local dev
+  for dev in $(guest_loops_of "$1"); do
+    # a device still open (a QEMU libvirt lost track of) is detached when closed
+    losetup -d "$dev" 2>/dev/null || log "losetup -d $dev failed"
+  done
+}
+
+# guest_lvm_state : "" when the recorded device is attached to the guest's file
+guest_lvm_state() {
+  local dev; dev=$(guest_loops_of "${LOOP_FILE:-}" | head -n1)
+  if [ -z "$dev" ]; then echo "loop detached"
+  elif [ "$dev" != "${LOOP_DEV:-}" ]; then echo "loop is $dev, domain says ${LOOP_DEV:-none}"
+  fi
 }
 
 guest_glance_location() {
@@ -160,28 +298,70 @@ guest_list() {
   for f in "$GUEST_DIR"/*.env; do
     [ -e "$f" ] || continue
     ( . "$f"
-      st=$(virsh -q -c qemu:///system domstate "$UUID" 2>/dev/null || echo missing)
-      printf '%-36s  %-16s  %-5s  %-8s  %s\n' "$UUID" "$NAME" "$DISK" "$st" "$SHA256" )
+      st=$($VIRSH domstate "$UUID" 2>/dev/null || echo missing)
+      note=""
+      [ "$DISK" != lvm ] || { note=$(guest_lvm_state); [ -z "$note" ] || note="  ($note: guest start $NAME)"; }
+      printf '%-36s  %-16s  %-5s  %-8s  %s%s\n' "$UUID" "$NAME" "$DISK" "$st" "$SHA256" "$note" )
   done
+}
+
+guest_find() {
+  local f
+  for f in "$GUEST_DIR"/*.env; do
+    [ -e "$f" ] || continue
+    if grep -qxE "(UUID|NAME)=$1" "$f"; then printf '%s\n' "$f"; return 0; fi
+  done
+  die "no guest $1"
+}
+
+# Starts a shut-off guest. An lvm guest's loop device is attached again first
+# (after a reboot or a down that could not destroy it); if the kernel gives
+# another /dev/loopN, the domain and the record are pointed at it.
+guest_start() {
+  [ $# -eq 1 ] || guest_usage
+  local f; f=$(guest_find "$1")
+  ( . "$f"
+    [ "$DISK" != ploop ] || die "guest $NAME is a ploop guest: QEMU cannot open its disk directory, so it is never started (docs/local-stack.md)"
+    if [ "$($VIRSH domstate "$UUID" 2>/dev/null)" = running ]; then log "guest $NAME is running"; exit 0; fi
+    if [ "$DISK" = lvm ]; then
+      [ -f "${LOOP_FILE:-}" ] || die "guest $NAME: its disk file ${LOOP_FILE:-(none recorded)} is gone"
+      dev=$(guest_loop_attach "$LOOP_FILE") || die "losetup failed for $LOOP_FILE"
+      if [ "$dev" != "${LOOP_DEV:-}" ]; then
+        xml="$INSTANCES_DIR/$UUID/libvirt.xml"
+        sed -i "s#<source dev='[^']*'/>#<source dev='$dev'/>#" "$xml"
+        $VIRSH define "$xml" >/dev/null || die "virsh define $xml failed"
+        sed -i "s#^LOOP_DEV=.*#LOOP_DEV=$dev#" "$f"
+        log "guest $NAME: disk now on $dev (was ${LOOP_DEV:-none})"
+      fi
+    fi
+    $VIRSH start "$UUID" >/dev/null || die "virsh start $NAME failed"
+    log "guest $NAME started" )
 }
 
 guest_destroy_one() {
   local f=$1
   ( . "$f"
-    virsh -q -c qemu:///system destroy "$UUID" >/dev/null 2>&1 || true
-    virsh -q -c qemu:///system undefine "$UUID" --managed-save >/dev/null 2>&1 || true
+    $VIRSH destroy "$UUID" >/dev/null 2>&1 || true
+    $VIRSH undefine "$UUID" --managed-save >/dev/null 2>&1 || true
     if [ "$DISK" = rbd ]; then
       timeout 30 rbd -c "$CEPH_CONF" rm "vms/${UUID}_disk" >/dev/null 2>&1 || true
     fi
-    if keystone_ok && glance_ok; then
-      os_admin image delete "$IMAGE_REF" >/dev/null 2>&1 || true
+    if [ "$DISK" = lvm ] && [ -n "${LOOP_FILE:-}" ]; then
+      guest_loop_detach "$LOOP_FILE"
+      rm -f "$LOOP_FILE"
     fi
-    if [ "$DISK" = rbd ]; then  # Glance removes it when it can; make sure
-      timeout 30 rbd -c "$CEPH_CONF" snap unprotect "images/$IMAGE_REF@snap" >/dev/null 2>&1 || true
-      timeout 30 rbd -c "$CEPH_CONF" snap purge "images/$IMAGE_REF" >/dev/null 2>&1 || true
-      timeout 30 rbd -c "$CEPH_CONF" rm "images/$IMAGE_REF" >/dev/null 2>&1 || true
+    if [ -n "${IMAGE_REF:-}" ]; then
+      if keystone_ok && glance_ok; then
+        os_admin image delete "$IMAGE_REF" >/dev/null 2>&1 || true
+      fi
+      if [ "$DISK" = rbd ]; then  # Glance removes it when it can; make sure
+        timeout 30 rbd -c "$CEPH_CONF" snap unprotect "images/$IMAGE_REF@snap" >/dev/null 2>&1 || true
+        timeout 30 rbd -c "$CEPH_CONF" snap purge "images/$IMAGE_REF" >/dev/null 2>&1 || true
+        timeout 30 rbd -c "$CEPH_CONF" rm "images/$IMAGE_REF" >/dev/null 2>&1 || true
+      fi
+      rm -f "$INSTANCES_DIR/_base/$IMAGE_REF"
     fi
-    rm -rf "$INSTANCES_DIR/$UUID" "$INSTANCES_DIR/_base/$IMAGE_REF"
+    rm -rf "$INSTANCES_DIR/$UUID"
     log "guest $NAME ($UUID) destroyed" )
   rm -f "$f"
 }
@@ -196,11 +376,15 @@ guest_destroy() {
   [ $hit = 1 ] || [ "$1" = --all ] || die "no guest $1"
 }
 
-# Guests' QEMU processes outlive libvirtd: stop them before it goes.
+# Guests' QEMU processes outlive libvirtd: stop them before it goes. The
+# guests stay (their records too); lvm guests' loop devices are let go, since
+# the kernel's devices must not outlive the stack; "guest start" attaches them again.
 guest_stop_all() {
   local f
   for f in "$GUEST_DIR"/*.env; do
     [ -e "$f" ] || continue
-    ( . "$f"; virsh -q -c qemu:///system destroy "$UUID" >/dev/null 2>&1 || true )
+    ( . "$f"
+      $VIRSH destroy "$UUID" >/dev/null 2>&1 || true
+      [ "$DISK" != lvm ] || [ -z "${LOOP_FILE:-}" ] || guest_loop_detach "$LOOP_FILE" )
   done
 }
