@@ -70,13 +70,25 @@ public class ColdExtract {
         };
     }
 
+    /**
+     * What the extract will write. qemu-img reports no allocation for a block device (0), so an
+     * LVM disk counts its whole size, as nova sizes LVM by the device.
+     */
+    private long extractBytes(GuestDisk disk, DiskSource source, DiskFormat inFormat)
+            throws QemuImgException, InterruptedException {
+        if (disk.backend() == DiskBackend.LVM) {
+            return qemuImg.info(source, java.util.Optional.of(inFormat)).virtualSize();
+        }
+        return qemuImg.extractBytes(source, inFormat);
+    }
+
     GlanceImage snapshot(SnapshotJob job, GuestDisk disk, DiskFormat outputFormat, Map<String, String> metadata,
             SnapshotProgress progress) throws BackendException, InterruptedException {
         DiskSource source = source(disk);
         DiskFormat inFormat = sourceFormat(disk);
         try (ScratchDir dir = scratch.open(job.taskId())) {
             // fail before the guest is touched when the extract cannot fit
-            dir.ensureFreeSpace(qemuImg.extractBytes(source, inFormat));
+            dir.ensureFreeSpace(extractBytes(disk, source, inFormat));
             Path out = dir.resolve(job.imageId().toString().replace("-", ""));
             ConvertOptions options = ConvertOptions.of(CacheMode.forDirectory(dir.path()), config.libvirt().convertTimeout());
             if (outputFormat == DiskFormat.QCOW2 && config.libvirt().snapshotCompression()
