@@ -47,7 +47,7 @@ class CephOutageIT {
             try (SnapshotRun run = stack.run(guest.uuid())) {
                 run.publish("snapshot." + IngressIT.HOST, SnapshotRun.castFor("snapshot_instance.cast.json", guest, image, IngressIT.HOST));
                 await("the clone to exist (the flatten follows)", Duration.ofSeconds(60),
-                        () -> SnapshotRun.rbd(stack.cephConf, "ls", "images").contains(image.toString()));
+                        () -> SnapshotRun.rbd(stack.cephConf(), "ls", "images").contains(image.toString()));
                 LocalStack.run("stop", "ceph-osd");
                 stopped = Instant.now();
                 try {
@@ -71,13 +71,13 @@ class CephOutageIT {
 
             await("no snapshot or clone left once Ceph is back", Duration.ofSeconds(90), () -> {
                 try {
-                    return SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").isBlank()
-                            && !SnapshotRun.rbd(stack.cephConf, "ls", "images").contains(image.toString());
+                    return SnapshotRun.rbd(stack.cephConf(), "snap", "ls", "vms/" + guest.uuid() + "_disk").isBlank()
+                            && !SnapshotRun.rbd(stack.cephConf(), "ls", "images").contains(image.toString());
                 } catch (RuntimeException e) {
                     return false;
                 }
             });
-            assertFalse(SnapshotRun.rbd(stack.cephConf, "ls", "images").contains(image.toString()));
+            assertFalse(SnapshotRun.rbd(stack.cephConf(), "ls", "images").contains(image.toString()));
         }
     }
 }

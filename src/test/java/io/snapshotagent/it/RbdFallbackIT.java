@@ -133,9 +133,9 @@ class RbdFallbackIT {
                 "instance.update image_uploading->image_pending_upload", "instance.update image_pending_upload->image_uploading",
                 "instance.update image_uploading->None", "instance.snapshot.end"), lastEvents);
 
-        assertEquals("", SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").strip());
-        assertFalse(SnapshotRun.rbd(stack.cephConf, "ls", "images").contains(image.toString()));
-        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
+        assertEquals("", SnapshotRun.rbd(stack.cephConf(), "snap", "ls", "vms/" + guest.uuid() + "_disk").strip());
+        assertFalse(SnapshotRun.rbd(stack.cephConf(), "ls", "images").contains(image.toString()));
+        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots()));
     }
 
     @Test
@@ -163,7 +163,7 @@ class RbdFallbackIT {
         assertEquals("running", SnapshotRun.domstate(guest.uuid()));
         List<TaskTransition> history = tasks.history(task.id);
         assertEquals("image_snapshot", history.get(1).toState, "it never got to save the guest");
-        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
+        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots()));
     }
 
     @Test
@@ -179,8 +179,8 @@ class RbdFallbackIT {
             assertEquals("qemu-img-failed", task.errorCode, task.errorMessage);
             assertEquals("running", SnapshotRun.domstate(big.uuid()), "the guest is never left saved");
             assertThrows(ImageNotFound.class, () -> glance.get(image));
-            assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
-            assertEquals("", SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + big.uuid() + "_disk").strip());
+            assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots()));
+            assertEquals("", SnapshotRun.rbd(stack.cephConf(), "snap", "ls", "vms/" + big.uuid() + "_disk").strip());
         }
     }
 
@@ -199,8 +199,8 @@ class RbdFallbackIT {
             assertEquals(TaskOutcome.FAILED, task.outcome);
             assertEquals("instance-not-found", task.errorCode, task.errorMessage);
             assertThrows(ImageNotFound.class, () -> glance.get(image));
-            assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
-            assertEquals("", SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + doomed.uuid() + "_disk").strip());
+            assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots()));
+            assertEquals("", SnapshotRun.rbd(stack.cephConf(), "snap", "ls", "vms/" + doomed.uuid() + "_disk").strip());
         }
     }
 }

@@ -76,11 +76,11 @@ class RbdSnapshotIT {
     }
 
     private void assertNoLeftovers(UUID image, boolean imageKept) throws Exception {
-        String diskSnaps = SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk");
+        String diskSnaps = SnapshotRun.rbd(stack.cephConf(), "snap", "ls", "vms/" + guest.uuid() + "_disk");
         assertTrue(diskSnaps.isBlank(), "snapshots left on the disk: " + diskSnaps);
-        String imagesPool = SnapshotRun.rbd(stack.cephConf, "ls", "images");
+        String imagesPool = SnapshotRun.rbd(stack.cephConf(), "ls", "images");
         assertEquals(imageKept, imagesPool.contains(image.toString()), "images pool: " + imagesPool);
-        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots));
+        assertEquals(List.of(), SnapshotRun.scratchLeftovers(stack.snapshots()));
     }
 
     @Test
@@ -103,7 +103,7 @@ class RbdSnapshotIT {
             assertEquals("images", location.pool());
             assertEquals(image.toString(), location.image());
             assertEquals("snap", location.snap());
-            assertEquals(guest.sha256(), SnapshotRun.rbdSha256(stack.cephConf, "images/" + image + "@snap"),
+            assertEquals(guest.sha256(), SnapshotRun.rbdSha256(stack.cephConf(), "images/" + image + "@snap"),
                     "the clone's content is the disk's");
             assertEquals("running", SnapshotRun.domstate(guest.uuid()), "a direct snapshot never stops the guest");
 
@@ -129,7 +129,7 @@ class RbdSnapshotIT {
                 SnapshotTask task = SnapshotRun.finished(image);
                 assertEquals(TaskOutcome.SUCCEEDED, task.outcome, task.errorCode + ": " + task.errorMessage);
             }
-            assertEquals(guest.sha256(), SnapshotRun.rbdSha256(stack.cephConf, "images/" + image + "@snap"));
+            assertEquals(guest.sha256(), SnapshotRun.rbdSha256(stack.cephConf(), "images/" + image + "@snap"));
             assertEquals("shut off", SnapshotRun.domstate(guest.uuid()), "the guest stays as it was");
             assertNoLeftovers(image, true);
         } finally {
@@ -193,7 +193,7 @@ class RbdSnapshotIT {
         assertThrows(ImageNotFound.class, () -> glance.get(backups.get(0)), "the oldest backup was rotated out");
         assertEquals(GlanceImage.ACTIVE, glance.get(backups.get(1)).status());
         assertEquals(GlanceImage.ACTIVE, glance.get(backups.get(2)).status());
-        String imagesPool = SnapshotRun.rbd(stack.cephConf, "ls", "images");
+        String imagesPool = SnapshotRun.rbd(stack.cephConf(), "ls", "images");
         assertFalse(imagesPool.contains(backups.get(0).toString()), "Glance removed the rotated backup's clone");
     }
 

@@ -86,7 +86,7 @@ class SnapshotRefusalsIT {
     void aRefusedLocationFailsTheSnapshotAndRemovesTheClone() throws Exception {
         try (StackGuest guest = StackGuest.create("it-refused", "rbd", 16)) {
             // a flat disk and an unknown base image: the clone goes to the configured pool, vms
-            SnapshotRun.rbd(stack.cephConf, "flatten", "vms/" + guest.uuid() + "_disk");
+            SnapshotRun.rbd(stack.cephConf(), "flatten", "vms/" + guest.uuid() + "_disk");
             StackGuest unknownBase = new StackGuest(guest.name(), guest.uuid(), "rbd", 16, UUID.randomUUID().toString(),
                     guest.sha256());
             UUID image = glance.create("it-refused-" + guest.name(), Map.of()).id();
@@ -99,8 +99,8 @@ class SnapshotRefusalsIT {
             assertTrue(task.errorMessage.contains("PATCH /v2/images/" + image) && task.errorMessage.contains("HTTP 5"),
                     task.errorMessage);
             assertThrows(ImageNotFound.class, () -> glance.get(image), "nova's delete_image_on_error");
-            assertFalse(SnapshotRun.rbd(stack.cephConf, "ls", "vms").contains(image.toString()), "the clone is removed");
-            assertEquals("", SnapshotRun.rbd(stack.cephConf, "snap", "ls", "vms/" + guest.uuid() + "_disk").strip());
+            assertFalse(SnapshotRun.rbd(stack.cephConf(), "ls", "vms").contains(image.toString()), "the clone is removed");
+            assertEquals("", SnapshotRun.rbd(stack.cephConf(), "snap", "ls", "vms/" + guest.uuid() + "_disk").strip());
             assertEquals("running", SnapshotRun.domstate(guest.uuid()));
         }
     }

@@ -17,20 +17,31 @@ import java.util.UUID;
 @ApplicationScoped
 public class StackSettings {
 
-    @ConfigProperty(name = "rabbitmq-host")
-    public String rabbitHost;
-    @ConfigProperty(name = "rabbitmq-port")
-    public int rabbitPort;
-    @ConfigProperty(name = "snapshot.rbd.ceph-conf")
-    public String cephConf;
-    @ConfigProperty(name = "snapshot.libvirt.snapshots-directory")
-    public Path snapshots;
-
+    private final String rabbitHost;
+    private final int rabbitPort;
+    private final String cephConf;
+    private final Path snapshots;
     private final GlanceImages glance;
     private final List<UUID> created = new ArrayList<>();
 
-    StackSettings(GlanceImages glance) {
+    StackSettings(GlanceImages glance, @ConfigProperty(name = "rabbitmq-host") String rabbitHost,
+            @ConfigProperty(name = "rabbitmq-port") int rabbitPort,
+            @ConfigProperty(name = "snapshot.rbd.ceph-conf") String cephConf,
+            @ConfigProperty(name = "snapshot.libvirt.snapshots-directory") Path snapshots) {
         this.glance = glance;
+        this.rabbitHost = rabbitHost;
+        this.rabbitPort = rabbitPort;
+        this.cephConf = cephConf;
+        this.snapshots = snapshots;
+    }
+
+    public String cephConf() {
+        return cephConf;
+    }
+
+    /** {@code snapshot.libvirt.snapshots-directory}, where scratch directories must not stay. */
+    public Path snapshots() {
+        return snapshots;
     }
 
     /** A queued image, as nova-api creates it before its cast. */
