@@ -34,11 +34,8 @@ final class BlockJobs {
     static final int JOB_TYPE_COPY = 2;
     static final String BANDWIDTH = "bandwidth";
 
-    /** {@code virErrorNumber}s the agent tells apart. */
-    static final int ERR_NO_SUPPORT = 3;
+    /** {@code VIR_ERR_NO_DOMAIN}: the domain went away (a transient one that stopped). */
     static final int ERR_NO_DOMAIN = 42;
-    static final int ERR_OPERATION_INVALID = 55;
-    static final int ERR_AGENT_UNRESPONSIVE = 86;
 
     private static final Field DOMAIN_POINTER = domainPointerField();
 

@@ -161,7 +161,7 @@ public class LiveSnapshot {
             a.frozen = freezeIfAsked(r);
             boolean quiesced = a.frozen;
             tolerant(uuid, "stopping the mirror", d -> {
-                abortIfPresent(d, dev);
+                stopMirror(uuid, d, dev);
                 return null;
             });
             a.mirrorActive = false;
@@ -214,7 +214,7 @@ public class LiveSnapshot {
         long bandwidth = settings.bandwidthBytesPerSecond();
         // not retried on a new connection: if libvirtd went away during the call the copy may or
         // may not run, and the cleanup's abort finds out
-        libvirt.withDomain(r.instanceUuid(), "starting the mirror", d -> {
+        onDomain(r.instanceUuid(), "starting the mirror", d -> {
             if (method == MirrorMethod.BLOCK_COPY) {
                 a.mirrorActive = true;
                 jobs.blockCopy(d, dev, BlockJobs.copyDestination(delta.toString()), bandwidth,
@@ -304,7 +304,7 @@ public class LiveSnapshot {
         }
         UUID uuid = r.instanceUuid();
         try {
-            int frozen = libvirt.withDomain(uuid, "freezing the guest file systems", jobs::freeze);
+            int frozen = onDomain(uuid, "freezing the guest file systems", jobs::freeze);
             LOG.infof("instance %s: %d guest file systems frozen", uuid, frozen);
             return true;
         } catch (HypervisorException e) {
@@ -470,6 +470,22 @@ public class LiveSnapshot {
         return new LiveSnapshotCleanup(List.copyOf(aborted), redefined, List.copyOf(deleted));
     }
 
+    /**
+     * Stops the in-sync mirror without pivot; the delta is then the disk at this moment. A job
+     * that is gone already leaves a delta of unknown state: a failure.
+     */
+    private void stopMirror(UUID uuid, Domain d, String dev) throws HypervisorException {
+        try {
+            jobs.abort(d, dev);
+        } catch (LibvirtCallException e) {
+            if (jobs.job(d, dev).isPresent()) {
+                throw e;
+            }
+            throw new HypervisorException(HypervisorException.BLOCK_JOB_FAILED, "instance " + uuid
+                    + ": the block job on " + dev + " disappeared before the agent stopped it: " + e.getMessage(), e);
+        }
+    }
+
     /** Aborts the disk's job; one that ended in the meantime is no error (nova ignores "no active block job"). */
     private void abortIfPresent(Domain d, String dev) throws LibvirtCallException {
         try {
@@ -512,7 +528,7 @@ public class LiveSnapshot {
         long deadline = System.nanoTime() + settings.reconnectGrace().toNanos();
         while (true) {
             try {
-                return libvirt.withDomain(uuid, what, call);
+                return onDomain(uuid, what, call);
             } catch (HypervisorException e) {
                 if (!HypervisorException.LIBVIRT_UNAVAILABLE.equals(e.code()) || System.nanoTime() - deadline > 0) {
                     throw e;
@@ -520,6 +536,16 @@ public class LiveSnapshot {
                 LOG.debugf("%s of instance %s: %s; trying again", what, uuid, e.getMessage());
                 pauseUninterruptibly(settings.pollInterval());
             }
+        }
+    }
+
+    /** {@link LibvirtConnection#withDomain}, with the instance and the operation named in JNA-call failures too. */
+    private <T> T onDomain(UUID uuid, String what, LibvirtConnection.DomainCall<T> call) throws HypervisorException {
+        try {
+            return libvirt.withDomain(uuid, what, call);
+        } catch (LibvirtCallException e) {
+            throw new HypervisorException(e.code(), what + " of instance " + uuid + " failed on libvirtd at "
+                    + libvirt.uri() + ": " + e.getMessage(), e);
         }
     }
 

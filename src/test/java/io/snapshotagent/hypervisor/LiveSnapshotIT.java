@@ -259,6 +259,71 @@ class LiveSnapshotIT {
     }
 
     @Test
+    void aGuestDestroyedWhileARebaseHasItUndefinedIsDefinedAgain() throws Exception {
+        StackGuest g = guest("qcow2");
+        LiveSnapshot slowRebase = new LiveSnapshot(libvirt, qemuImg, LiveSnapshotSettings.DEFAULTS.withBandwidth(SLOW),
+                Optional.of(MirrorMethod.BLOCK_REBASE));
+        try (ScratchDir dir = openScratch()) {
+            LiveSnapshotRequest request = request(g, dir, DiskFormat.RAW, false, QuiescePolicy.NONE);
+            HypervisorException e = assertThrows(HypervisorException.class, () -> slowRebase.snapshot(request, (copied, total) -> {
+                if (copied < total) {
+                    destroy(g); // transient now: the domain is gone altogether
+                }
+            }));
+            assertEquals(HypervisorException.INSTANCE_NOT_FOUND, e.code(), e.getMessage());
+            assertEquals(List.of(), filesIn(dir), "no delta, no saved configuration");
+            assertEquals(PowerState.SHUTDOWN, guests.powerState(g.uuid()), "defined again from the saved configuration");
+            assertEquals("yes", persistent(g));
+            virsh("start", g.uuid().toString());
+            assertUntouched(g, PowerState.RUNNING, dir);
+        }
+    }
+
+    @Test
+    void aCancelledSnapshotCleansUpBeforeItReturns() throws Exception {
+        StackGuest g = guest("qcow2");
+        LiveSnapshot slow = new LiveSnapshot(libvirt, qemuImg, LiveSnapshotSettings.DEFAULTS.withBandwidth(SLOW));
+        ExecutorService runner = Executors.newSingleThreadExecutor();
+        try (ScratchDir dir = openScratch()) {
+            LiveSnapshotRequest request = request(g, dir, DiskFormat.RAW, false, QuiescePolicy.NONE);
+            CountDownLatch copying = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            AtomicReference<Throwable> outcome = new AtomicReference<>();
+            runner.execute(() -> {
+                try {
+                    slow.snapshot(request, (copied, total) -> copying.countDown());
+                } catch (Throwable t) {
+                    outcome.set(t);
+                } finally {
+                    done.countDown();
+                }
+            });
+            assertTrue(copying.await(60, TimeUnit.SECONDS));
+            runner.shutdownNow(); // interrupts the poll's sleep, as a cancelled task would
+            assertTrue(done.await(60, TimeUnit.SECONDS));
+            assertInstanceOf(InterruptedException.class, outcome.get());
+            assertEquals(List.of(), filesIn(dir));
+            assertUntouched(g, PowerState.RUNNING, dir);
+        } finally {
+            runner.shutdownNow();
+        }
+    }
+
+    @Test
+    void aDiskThatIsNoFileIsRefused() throws Exception {
+        try (ScratchDir dir = openScratch()) {
+            GuestDisk rbd = new GuestDisk(DiskBackend.RBD, "rbd:vms/" + qcow2.uuid() + "_disk", "raw", "vda",
+                    Optional.of(new GuestDisk.RbdImageName("vms", qcow2.uuid() + "_disk", Optional.empty())));
+            LiveSnapshotRequest request = new LiveSnapshotRequest(qcow2.uuid(), rbd, DiskFormat.RAW, qcow2.sizeBytes(),
+                    Optional.empty(), dir.resolve("out"), DiskFormat.RAW, convertOptions(dir, false), QuiescePolicy.NONE);
+            HypervisorException e = assertThrows(HypervisorException.class, () -> live.snapshot(request, MirrorProgress.NONE));
+            assertEquals(HypervisorException.UNSUPPORTED_DISK, e.code());
+            assertEquals(List.of(), filesIn(dir));
+            assertUntouched(qcow2, PowerState.RUNNING, dir);
+        }
+    }
+
+    @Test
     void aRequiredQuiesceWithoutAGuestAgentFailsBeforeAnythingChanges() throws Exception {
         try (ScratchDir dir = openScratch()) {
             String xmlBefore = virsh("dumpxml", qcow2.uuid().toString());
