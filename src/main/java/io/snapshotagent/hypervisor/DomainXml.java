@@ -57,6 +57,47 @@ final class DomainXml {
         throw unsupported("the domain has no <disk device='disk'>: nothing to snapshot");
     }
 
+    /**
+     * A running block copy as the live domain XML shows it: {@code <mirror>} under the disk.
+     *
+     * @param targetDev the disk, e.g. {@code vda}
+     * @param file      where the copy writes ({@code <mirror file>} or its {@code <source file>})
+     * @param job       libvirt's job name ({@code copy} for block copy and rebase-copy)
+     * @param ready     {@code ready='yes'}: the copy is in sync and keeps mirroring new writes
+     */
+    record Mirror(String targetDev, Optional<String> file, Optional<String> job, boolean ready) {
+    }
+
+    /** Every disk's {@code <mirror>}, in the order of the disks. */
+    static List<Mirror> mirrors(String xml) throws HypervisorException {
+        Element domain = parse(xml).getDocumentElement();
+        List<Mirror> found = new ArrayList<>();
+        Optional<Element> devices = child(domain, "devices");
+        if (devices.isEmpty()) {
+            return found;
+        }
+        for (Element disk : children(devices.get(), "disk")) {
+            Optional<Element> mirror = child(disk, "mirror");
+            if (mirror.isEmpty()) {
+                continue;
+            }
+            Optional<String> target = child(disk, "target").flatMap(t -> attribute(t, "dev"));
+            if (target.isEmpty()) {
+                continue;
+            }
+            Element m = mirror.get();
+            Optional<String> file = attribute(m, "file")
+                    .or(() -> child(m, "source").flatMap(src -> attribute(src, "file").or(() -> attribute(src, "dev"))));
+            found.add(new Mirror(target.get(), file, attribute(m, "job"), "yes".equals(attribute(m, "ready").orElse(""))));
+        }
+        return found;
+    }
+
+    /** The mirror of one disk, if it has one. */
+    static Optional<Mirror> mirror(String xml, String targetDev) throws HypervisorException {
+        return mirrors(xml).stream().filter(m -> m.targetDev().equals(targetDev)).findFirst();
+    }
+
     private static GuestDisk classify(Element disk, DiskProbe probe) throws HypervisorException {
         String type = attribute(disk, "type").orElse("file");
         Optional<Element> source = child(disk, "source");

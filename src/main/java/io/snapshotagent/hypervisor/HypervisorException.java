@@ -14,6 +14,21 @@ public class HypervisorException extends Exception {
     public static final String LIBVIRT_ERROR = "libvirt-error";
     /** The domain XML has no root disk the agent knows how to read. */
     public static final String UNSUPPORTED_DISK = "unsupported-disk";
+    /** The domain exists but is not running, or stopped during the operation (nova's {@code InstanceNotRunning}). */
+    public static final String INSTANCE_NOT_RUNNING = "instance-not-running";
+    /** Another live snapshot of the same instance is running in this agent. */
+    public static final String INSTANCE_BUSY = "instance-busy";
+    /**
+     * The image asks for a quiesced snapshot ({@code os_require_quiesce}) and the guest agent is
+     * not enabled, does not answer, or could not freeze (nova's {@code InstanceQuiesceFailed}).
+     */
+    public static final String QUIESCE_FAILED = "quiesce-failed";
+    /** The guest's file systems were frozen and could not be thawed again: the guest needs attention. */
+    public static final String THAW_FAILED = "thaw-failed";
+    /** The block job of a live snapshot could not be started, failed, or disappeared before it was done. */
+    public static final String BLOCK_JOB_FAILED = "block-job-failed";
+    /** The mirror of a live snapshot did not get in sync in time (a guest writing faster than the copy). */
+    public static final String BLOCK_JOB_TIMED_OUT = "block-job-timed-out";
 
     private final String code;
 

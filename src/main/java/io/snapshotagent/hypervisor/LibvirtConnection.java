@@ -63,6 +63,27 @@ public class LibvirtConnection {
     public record HostInfo(String libvirtVersion, String hypervisor, int runningDomains) {
     }
 
+    /**
+     * The driver's hypervisor type, {@code QEMU} for nova's kvm and qemu virt types (what nova's
+     * {@code has_min_version(hv_type=HV_DRIVER_QEMU)} compares).
+     */
+    public String hypervisorType() throws HypervisorException {
+        return call("reading the hypervisor type", Connect::getType);
+    }
+
+    /** libvirt's version as libvirt encodes it: major * 1,000,000 + minor * 1,000 + release. */
+    long libvirtVersion() throws HypervisorException {
+        return call("reading the libvirt version", Connect::getLibVersion);
+    }
+
+    /** Defines (or redefines) a persistent domain from its XML. */
+    void define(String what, String xml) throws HypervisorException {
+        call(what, c -> {
+            c.domainDefineXML(xml).free();
+            return null;
+        });
+    }
+
     /** Work on one domain; the {@link Domain} handle is only valid inside the call. */
     @FunctionalInterface
     public interface DomainCall<T> {
@@ -106,6 +127,14 @@ public class LibvirtConnection {
         } catch (LibvirtException e) {
             broken = !alive(c);
             throw translate(what, e, broken);
+        } catch (HypervisorException e) {
+            // calls made through JNA report their own errors; a dead connection still has to go
+            broken = !alive(c);
+            if (broken && !HypervisorException.LIBVIRT_UNAVAILABLE.equals(e.code())) {
+                throw new HypervisorException(HypervisorException.LIBVIRT_UNAVAILABLE,
+                        "libvirtd at " + uri + " does not answer (" + what + "): " + e.getMessage(), e);
+            }
+            throw e;
         } finally {
             lock.readLock().unlock();
             if (broken) {
