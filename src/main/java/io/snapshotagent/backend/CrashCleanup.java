@@ -10,6 +10,7 @@ import io.snapshotagent.hypervisor.DiskBackend;
 import io.snapshotagent.hypervisor.GuestDisk;
 import io.snapshotagent.hypervisor.Guests;
 import io.snapshotagent.hypervisor.HypervisorException;
+import io.snapshotagent.hypervisor.LiveSnapshot;
 import io.snapshotagent.image.GlanceException;
 import io.snapshotagent.image.GlanceImage;
 import io.snapshotagent.image.GlanceImages;
@@ -41,9 +42,11 @@ public class CrashCleanup {
     private final GlanceImages glance;
     private final AgentConfig config;
     private final RbdJanitor janitor;
+    private final LiveSnapshot live;
 
     CrashCleanup(Guests guests, ScratchDirectories scratch, RbdDirectSnapshot direct, GlanceImages glance,
-            AgentConfig config, RbdJanitor janitor) {
+            AgentConfig config, RbdJanitor janitor, LiveSnapshot live) {
+        this.live = live;
         this.janitor = janitor;
         this.guests = guests;
         this.scratch = scratch;
@@ -73,6 +76,14 @@ public class CrashCleanup {
         if (java.nio.file.Files.exists(scratch.root().resolve(ScratchDirectories.PREFIX + taskId)
                 .resolve(ColdExtract.SAVED_MARKER))) {
             restoreGuest(instanceUuid, problems);
+        }
+        try {
+            // before the sweep: the rebase fallback keeps the domain's config in the scratch directory
+            live.cleanupAfterCrash(instanceUuid, scratch.root().resolve(ScratchDirectories.PREFIX + taskId));
+        } catch (HypervisorException e) {
+            if (!HypervisorException.INSTANCE_NOT_FOUND.equals(e.code())) {
+                problems.append("block job: ").append(e.getMessage()).append("; ");
+            }
         }
         try {
             if (scratch.sweep(taskId)) {

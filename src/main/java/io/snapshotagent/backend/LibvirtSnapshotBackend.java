@@ -7,6 +7,8 @@ import io.snapshotagent.hypervisor.DiskBackend;
 import io.snapshotagent.hypervisor.GuestDisk;
 import io.snapshotagent.hypervisor.Guests;
 import io.snapshotagent.hypervisor.HypervisorException;
+import io.snapshotagent.hypervisor.LibvirtConnection;
+import io.snapshotagent.hypervisor.LiveSnapshotDecision;
 import io.snapshotagent.image.GlanceException;
 import io.snapshotagent.image.GlanceImage;
 import io.snapshotagent.image.GlanceImages;
@@ -20,8 +22,9 @@ import java.util.Optional;
 
 /**
  * nova's {@code LibvirtDriver.snapshot} plus the manager's {@code delete_image_on_error}: find the
- * root disk, choose the output format, try the direct RBD path, fall back to a cold extract and
- * upload when the direct path is impossible (and only then), and on any failure delete the Glance
+ * root disk, choose the output format, try the direct RBD path, fall back to an extract and
+ * upload when the direct path is impossible (and only then) — live through a libvirt block copy
+ * for running file disks, cold (managed save) otherwise — and on any failure delete the Glance
  * image unless it became active. Backups are rotated afterwards as nova's {@code _rotate_backups}.
  */
 @ApplicationScoped
@@ -42,9 +45,15 @@ public class LibvirtSnapshotBackend implements SnapshotBackend {
     private final ColdExtract fallback;
     private final BackupRotation rotation;
     private final Optional<String> configuredFormat;
+    private final LiveExtract live;
+    private final LibvirtConnection libvirt;
+    private final boolean disableLive;
 
     LibvirtSnapshotBackend(Guests guests, GlanceImages glance, RbdDirectPath direct, ColdExtract fallback,
-            BackupRotation rotation, AgentConfig config) {
+            LiveExtract live, LibvirtConnection libvirt, BackupRotation rotation, AgentConfig config) {
+        this.live = live;
+        this.libvirt = libvirt;
+        this.disableLive = config.workarounds().disableLibvirtLivesnapshot();
         this.guests = guests;
         this.glance = glance;
         this.direct = direct;
@@ -99,7 +108,12 @@ public class LibvirtSnapshotBackend implements SnapshotBackend {
                 }
             }
             progress.pendingUpload();
-            GlanceImage image = fallback.snapshot(job, disk, format, metadata, progress);
+            GlanceImage image;
+            if (liveFor(job, disk)) {
+                image = live.snapshot(job, disk, format, metadata, progress);
+            } else {
+                image = fallback.snapshot(job, disk, format, metadata, progress);
+            }
             LOG.infof("task %s: image %s %s, %d bytes, %s", job.taskId(), image.id(), image.status(),
                     image.size() == null ? -1 : image.size(), image.diskFormat());
         } catch (InterruptedException e) {
@@ -136,6 +150,24 @@ public class LibvirtSnapshotBackend implements SnapshotBackend {
     private void discardQuietly(SnapshotJob job, RbdDirectPath.Taken taken) {
         // what the cluster refuses now the janitor finishes later
         direct.discard(taken.request());
+    }
+
+    /**
+     * nova's live-or-cold rule (QEMU, not lvm, not disabled, running or paused); the live path is
+     * built for file disks, and RBD goes cold as nova makes it for {@code qemu-img} from RBD.
+     */
+    private boolean liveFor(SnapshotJob job, GuestDisk disk) throws BackendException {
+        if (disk.backend() != DiskBackend.QCOW2 && disk.backend() != DiskBackend.FLAT) {
+            return false;
+        }
+        try {
+            LiveSnapshotDecision d = LiveSnapshotDecision.decide(libvirt.hypervisorType(), disk.backend(),
+                    disableLive, guests.powerState(job.instanceUuid()));
+            LOG.infof("task %s: %s snapshot: %s", job.taskId(), d.live() ? "live" : "cold", d.reason());
+            return d.live();
+        } catch (HypervisorException e) {
+            throw new BackendException(e.code(), e.getMessage(), e);
+        }
     }
 
     /** nova: {@code snapshot_image_format}, else the source's; rbd and lvm give raw. */

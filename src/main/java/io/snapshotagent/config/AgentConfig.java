@@ -37,6 +37,14 @@ public interface AgentConfig {
 
     Notifications notifications();
 
+    Workarounds workarounds();
+
+    interface Workarounds {
+        /** nova's {@code [workarounds] disable_libvirt_livesnapshot}: every snapshot is cold. */
+        @WithDefault("false")
+        boolean disableLibvirtLivesnapshot();
+    }
+
     interface Notifications {
         /** nova's {@code [notifications] versioned_notifications_topics}. */
         @WithDefault("versioned_notifications")

@@ -47,7 +47,7 @@ class SnapshotMetadataTest {
     void aBackupNamesItsTypeAndEmptyKernelIdsAreDropped() throws IOException {
         InstanceFacts i = instance("backup_instance.cast.json");
         InstanceFacts withNone = new InstanceFacts(i.uuid(), i.projectId(), i.userId(), i.imageRef(), i.baseImageRef(),
-                Optional.of("linux"), Optional.of("none"), Optional.of(""), Optional.empty(), i.displayName());
+                Optional.of("linux"), Optional.of("none"), Optional.of(""), Optional.empty(), i.displayName(), i.quiesce());
         Map<String, String> m = SnapshotMetadata.of(new SnapshotJob(UUID.randomUUID(), UUID.randomUUID(), withNone, true,
                 Optional.of("daily"), Optional.of(2)), "qcow2");
         assertEquals("backup", m.get("image_type"));
