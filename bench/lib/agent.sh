@@ -45,9 +45,8 @@ bench_now() { local t; t=$(date +%s%N); echo "${t:0:-9}.${t: -9}"; }
 bench_since() { awk -v a="$1" -v b="$(bench_now)" 'BEGIN { printf "%.3f", b - a }'; }
 
 bench_facts() {
-  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '{printf "%.1f", $1/1048576}' \
-    <(grep MemTotal /proc/meminfo | awk '{print $2}')) GiB, load average $(cut -d' ' -f1-3 /proc/loadavg)," \
-    "ceph $(ceph --version | awk '{print $3}'), $(qemu-img --version | head -n1 | awk '{print $1, $3}')"
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(awk '/^MemTotal/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo) GiB," \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg), ceph $(ceph --version | awk '{print $3}'), $(qemu-img --version | head -n1 | awk '{print $1, $3}')"
 }
 
 mkdir -p "$BENCH_DIR"
@@ -95,7 +94,7 @@ bench_agent_start() {
   ( export SNAPSHOT_HOST="$BENCH_HOST" QUARKUS_HTTP_PORT="$BENCH_PORT" SNAPSHOT_LIBVIRT_SNAPSHOTS_DIRECTORY="$scratch"
     for kv in "$@"; do export "${kv?}"; done
     . "$BENCH_ROOT/deploy/local/lib/java.sh"
-    exec setsid "$JAVA_HOME/bin/java" -jar "$BENCH_JAR" ) >>"$BENCH_AGENT_LOG" 2>&1 </dev/null &
+    exec setsid "$JAVA_HOME/bin/java" -jar "$BENCH_JAR" 9>&- ) >>"$BENCH_AGENT_LOG" 2>&1 </dev/null &
   BENCH_AGENT_PID=$!
   bench_at_exit bench_agent_stop
   local t0; t0=$(bench_now)
@@ -200,16 +199,20 @@ bench_drop_image() {
   BENCH_IMAGES=("${keep[@]}")
 }
 
-# bench_summary SIZE "AGENT..." "BASELINE..." : the result line of one size
+# bench_summary SIZE "AGENT..." "BASELINE..." : the result line of one size; the ratio of the
+# medians is the one to read when other work on the machine disturbs single runs
 bench_summary() {
   local a b am bm
-  a=$(bench_mean "$2") b=$(bench_mean "$3") am=$(bench_min "$2") bm=$(bench_min "$3")
-  printf '%-9s agent %6s s  baseline %6s s  ratio agent/baseline %s  (best runs %s / %s = %s; load %s)\n' \
+  a=$(bench_mean "$2") b=$(bench_mean "$3") am=$(bench_median "$2") bm=$(bench_median "$3")
+  printf '%-9s agent %6s s  baseline %6s s  ratio agent/baseline %s  (medians %s / %s = %s; best %s / %s; load %s)\n' \
     "$1 GiB" "$a" "$b" "$(bench_ratio "$a" "$b")" "$am" "$bm" "$(bench_ratio "$am" "$bm")" \
-    "$(cut -d' ' -f1-3 /proc/loadavg)"
+    "$(bench_min "$2")" "$(bench_min "$3")" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# bench_mean / bench_min "A1 A2 ..." : of a list of seconds; bench_ratio A B : A / B
+# bench_mean / bench_median / bench_min "A1 A2 ..." : of a list of seconds; bench_ratio A B : A / B
 bench_mean() { tr ' ' '\n' <<<"$1" | awk 'NF { s += $1; n++ } END { printf "%.2f", s / n }'; }
+bench_median() {
+  tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 bench_min() { tr ' ' '\n' <<<"$1" | awk 'NF { if (m == "" || $1 < m) m = $1 } END { printf "%.2f", m }'; }
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }

@@ -160,9 +160,18 @@ def delete(*images):
 def drop_queues(host):
     import kombu
     with kombu.Connection(BROKER) as conn:
-        channel = conn.default_channel
         for name in (f"snapshot-agent.{host}", f"snapshot-agent.{host}.dlq"):
-            channel.queue_delete(name)
+            # a channel of its own each: a missing queue closes the channel it was asked on
+            channel = conn.channel()
+            try:
+                channel.queue_delete(name)
+            except Exception as e:  # amqp's NotFound: already gone
+                print(f"snap.py: queue {name}: {e}", file=sys.stderr)
+            finally:
+                try:
+                    channel.close()
+                except Exception:
+                    pass
 
 
 if __name__ == "__main__":
