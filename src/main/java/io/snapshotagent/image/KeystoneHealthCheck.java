@@ -29,7 +29,7 @@ public class KeystoneHealthCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         return probe.check(() -> {
-            Token token = session.authenticate();
+            Token token = session.probe();
             Map<String, String> data = new LinkedHashMap<>();
             data.put("user", session.principal());
             data.put("token expires", token.getExpires().toInstant().toString());

@@ -50,16 +50,29 @@ public class KeystoneSession {
         return keystone.username() + "@" + keystone.projectName();
     }
 
-    /** Asks Keystone for a new token now. */
+    /** Asks Keystone for a new token now; it becomes the one every caller gets. */
     public synchronized Token authenticate() {
+        token = issue();
+        return token;
+    }
+
+    /**
+     * Asks Keystone for a token without keeping it: for the readiness probe, which must not swap
+     * the token Glance has already validated (and cached) for one Glance cannot check while
+     * Keystone is down — that would make a Keystone outage look like a Glance one.
+     */
+    public Token probe() {
+        return issue();
+    }
+
+    private Token issue() {
         OSClient.OSClientV3 client = OSFactory.builderV3()
                 .withConfig(transport)
                 .endpoint(keystone.authUrl().toString())
                 .credentials(keystone.username(), keystone.password(), Identifier.byName(keystone.userDomainName()))
                 .scopeToProject(Identifier.byName(keystone.projectName()), Identifier.byName(keystone.projectDomainName()))
                 .authenticate();
-        token = client.getToken();
-        return token;
+        return client.getToken();
     }
 
     /** A token valid for at least {@link #RENEW_BEFORE}; authenticates only when needed. */
