@@ -85,6 +85,26 @@ public interface AgentConfig {
         @WithDefault("false")
         boolean snapshotCompression();
 
+        LiveSnapshot liveSnapshot();
+
+        interface LiveSnapshot {
+            /** Time between block-job polls. */
+            @WithDefault("250ms")
+            Duration pollInterval();
+
+            /** The mirror must be in sync by then, or the snapshot fails {@code block-job-timed-out}. */
+            @WithDefault("1h")
+            Duration mirrorTimeout();
+
+            /** How long libvirtd may be away during a job before the snapshot gives up. */
+            @WithDefault("30s")
+            Duration reconnectGrace();
+
+            /** Copy limit of the mirror in bytes per second; 0 is unlimited, as nova. */
+            @WithDefault("0")
+            long bandwidth();
+        }
+
         /** Longest a {@code qemu-img convert} of one disk may run before it is killed. */
         @WithDefault("6h")
         Duration convertTimeout();

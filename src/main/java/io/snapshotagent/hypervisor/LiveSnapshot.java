@@ -62,8 +62,14 @@ public class LiveSnapshot {
     private final Set<UUID> inProgress = ConcurrentHashMap.newKeySet();
 
     @Inject
-    LiveSnapshot(LibvirtConnection libvirt) {
-        this(libvirt, new QemuImg(QemuImg.DEFAULT_EXECUTABLE, QemuImg.DEFAULT_INFO_TIMEOUT), LiveSnapshotSettings.DEFAULTS);
+    LiveSnapshot(LibvirtConnection libvirt, io.snapshotagent.config.AgentConfig config) {
+        this(libvirt, new QemuImg(QemuImg.DEFAULT_EXECUTABLE, QemuImg.DEFAULT_INFO_TIMEOUT), settings(config));
+    }
+
+    private static LiveSnapshotSettings settings(io.snapshotagent.config.AgentConfig config) {
+        var c = config.libvirt().liveSnapshot();
+        return new LiveSnapshotSettings(c.pollInterval(), c.mirrorTimeout(), c.reconnectGrace(), c.bandwidth(),
+                LiveSnapshotSettings.DEFAULTS.agentTimeout());
     }
 
     public LiveSnapshot(LibvirtConnection libvirt, QemuImg qemuImg, LiveSnapshotSettings settings) {

@@ -71,7 +71,7 @@ class AgentCrashIT {
 
             Process first = start(props, "first");
             try {
-                awaitConsumer(c);
+                awaitConsumer(c, HOST);
                 NovaCasts.publishAll(rabbit, rabbitPort, "snapshot." + HOST, casts);
                 await("some tasks recorded before the kill", Duration.ofSeconds(60),
                         () -> count(db, dbUser, dbPassword, images, "true") >= 40);
@@ -140,7 +140,7 @@ class AgentCrashIT {
         return json.writeValueAsBytes(outer);
     }
 
-    private static Process start(Map<String, String> props, String name) throws Exception {
+    static Process start(Map<String, String> props, String name) throws Exception {
         Path jar = LocalStack.projectDir().resolve("target/quarkus-app/quarkus-run.jar");
         assertTrue(Files.isRegularFile(jar), "package the agent first: " + jar);
         List<String> command = new ArrayList<>();
@@ -153,10 +153,10 @@ class AgentCrashIT {
     }
 
     /** Casts published before the agent's queue is bound would be dropped by nova's exchange. */
-    private static void awaitConsumer(Connection c) {
+    static void awaitConsumer(Connection c, String host) {
         await("the agent consuming from its queue", Duration.ofSeconds(60), () -> {
             try (Channel probe = c.createChannel()) {
-                return probe.consumerCount("snapshot-agent." + HOST) > 0;
+                return probe.consumerCount("snapshot-agent." + host) > 0;
             } catch (Exception e) {
                 // the queue does not exist yet: the passive declare closed the channel
                 return false;
