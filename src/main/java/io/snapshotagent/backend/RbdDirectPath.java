@@ -12,7 +12,6 @@ import io.snapshotagent.hypervisor.GuestDisk;
 import io.snapshotagent.image.GlanceException;
 import io.snapshotagent.image.GlanceImage;
 import io.snapshotagent.image.GlanceImages;
-import io.snapshotagent.image.ImageNotFound;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -112,14 +111,9 @@ public class RbdDirectPath {
     /** The image's data is the clone: set nova's metadata, then add the location. */
     GlanceImage register(UUID imageId, java.util.Map<String, String> metadata, RbdLocation location) throws GlanceException {
         glance.update(imageId, metadata);
-        GlanceImage image = glance.addLocation(imageId, location.url());
-        return image;
+        return glance.addLocation(imageId, location.url());
     }
 
     record Taken(DirectSnapshotRequest request, RbdLocation location) {
-    }
-
-    static boolean isNotFound(GlanceException e) {
-        return e instanceof ImageNotFound;
     }
 }
