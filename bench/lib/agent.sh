@@ -135,16 +135,17 @@ bench_size_mib() {
     || bench_die "size $1: give GiB, e.g. 1 or 0.25"
 }
 
-# bench_guest NAME MIB : creates an RBD guest (destroyed on exit); sets GUEST_ENV and sources it
+# bench_guest NAME MIB [DISK] : creates a guest with an rbd (default), qcow2 or raw disk
+# (destroyed on exit); sets GUEST_ENV and sources it
 bench_guest() {
-  local name=$1 mib=$2 t0; t0=$(bench_now)
+  local name=$1 mib=$2 disk=${3:-rbd} t0; t0=$(bench_now)
   bench_at_exit "bench_guest_destroy '$name'"
-  "$STACK" guest create "$name" --disk rbd --size "$mib" >"$BENCH_DIR/guest-$name.log" 2>&1 \
+  "$STACK" guest create "$name" --disk "$disk" --size "$mib" >"$BENCH_DIR/guest-$name.log" 2>&1 \
     || { tail -n 20 "$BENCH_DIR/guest-$name.log" >&2; bench_die "creating guest $name failed"; }
   GUEST_ENV=$(grep -l "^NAME=$name\$" "$BENCH_STATE"/guests/*.env | head -n1)
   # shellcheck disable=SC1090
   . "$GUEST_ENV"
-  echo "guest $name ($UUID, $mib MiB, rbd) created in $(bench_since "$t0") s (not measured)"
+  echo "guest $name ($UUID, $mib MiB, $disk) created in $(bench_since "$t0") s (not measured)"
 }
 
 # bench_guest_destroy NAME : the guest, its disk and its base image, also when libvirtd is
