@@ -7,6 +7,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.GetResponse;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.snapshotagent.events.OutboxEvent;
 import io.snapshotagent.hypervisor.StackGuest;
 import io.snapshotagent.task.SnapshotTask;
 
@@ -95,11 +96,17 @@ public final class SnapshotRun implements AutoCloseable {
         connection.close();
     }
 
-    /** The task of {@code image} once it has an outcome. */
+    /**
+     * The task of {@code image} once it has an outcome and the broker has confirmed all its events,
+     * so no event of it can reach a queue a later test binds.
+     */
     public static SnapshotTask finished(UUID image) {
         NovaCasts.await("the task of image " + image + " finished", Duration.ofSeconds(120), () -> task(image) != null
                 && task(image).finished());
-        return task(image);
+        SnapshotTask task = task(image);
+        NovaCasts.await("the events of task " + task.id + " published", Duration.ofSeconds(30), () -> QuarkusTransaction
+                .requiringNew().call(() -> OutboxEvent.count("taskId = ?1 and publishedAt is null", task.id)) == 0);
+        return task;
     }
 
     public static SnapshotTask task(UUID image) {
