@@ -108,20 +108,12 @@ public class ColdExtract {
             java.nio.file.Files.deleteIfExists(marker);
             LOG.infof("task %s: disk %s extracted cold in %d ms", job.taskId(), source.describe(),
                     Duration.ofNanos(System.nanoTime() - started).toMillis());
-            progress.uploading();
-            glance.update(job.imageId(), metadata);
-            return glance.upload(job.imageId(), out);
+            return ExtractUpload.upload(glance, job, metadata, out, progress);
         } catch (java.io.IOException e) {
             throw new BackendException(ScratchSpaceException.SCRATCH_DIR_FAILED, "cannot write in the scratch directory: "
                     + e.getMessage(), e);
-        } catch (ScratchSpaceException e) {
-            throw new BackendException(e.code(), e.getMessage(), e);
-        } catch (QemuImgException e) {
-            throw new BackendException(e.code(), e.getMessage(), e);
-        } catch (HypervisorException e) {
-            throw new BackendException(e.code(), e.getMessage(), e);
-        } catch (GlanceException e) {
-            throw LibvirtSnapshotBackend.glanceFailure(e);
+        } catch (ScratchSpaceException | QemuImgException | HypervisorException | GlanceException e) {
+            throw ExtractUpload.failure(e);
         }
     }
 }

@@ -72,17 +72,9 @@ public class LiveExtract {
                     outputFormat, options, job.instance().quiesce()), MirrorProgress.NONE);
             LOG.infof("task %s: live snapshot of %s: mirror %d ms, extract %d ms%s", job.taskId(), disk.path(),
                     result.mirrorTime().toMillis(), result.convertTime().toMillis(), result.quiesced() ? ", quiesced" : "");
-            progress.uploading();
-            glance.update(job.imageId(), metadata);
-            return glance.upload(job.imageId(), result.output());
-        } catch (ScratchSpaceException e) {
-            throw new BackendException(e.code(), e.getMessage(), e);
-        } catch (QemuImgException e) {
-            throw new BackendException(e.code(), e.getMessage(), e);
-        } catch (HypervisorException e) {
-            throw new BackendException(e.code(), e.getMessage(), e);
-        } catch (GlanceException e) {
-            throw LibvirtSnapshotBackend.glanceFailure(e);
+            return ExtractUpload.upload(glance, job, metadata, result.output(), progress);
+        } catch (ScratchSpaceException | QemuImgException | HypervisorException | GlanceException e) {
+            throw ExtractUpload.failure(e);
         }
     }
 }
